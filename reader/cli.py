@@ -1,0 +1,274 @@
+"""The `arxiv-reader` command line. Each subcommand is a thin call into the core modules.
+
+    arxiv-reader [PATH ...]                     start the reader (bundled samples without PATH)
+    arxiv-reader list [PATH ...] [--json] [--query Q] [--unread|--read|--starred]
+    arxiv-reader check PATH ...
+    arxiv-reader mark read|unread|star|unstar ID [ID ...]
+    arxiv-reader state export | state import FILE
+
+Exit codes: 0 success; 1 problems found (`check`) or an operation failed (a disk error);
+2 a mistake in the command (bad flag, missing path, invalid identifier or query).
+Every error is one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+from . import __version__
+from .model import Paper
+
+SUBCOMMANDS = ("list", "check", "mark", "state")
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A mistake in the command line: exit code 2."""
+
+
+class Failure(Exception):
+    """An operation that failed for a reason outside the command line: exit code 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not usage + error
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+# Characters JSON leaves raw that a terminal may act on: DEL, C1 controls, bidi controls,
+# line/paragraph separators. Escaping them keeps `--json` output safe to print.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_line(obj: object) -> str:
+    text = json.dumps(obj, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _build_parser() -> _Parser:
+    ap = _Parser(prog="arxiv-reader", description="A terminal reader for daily arXiv digests.")
+    ap.add_argument("--version", action="version", version=f"arxiv-reader {__version__}")
+    sub = ap.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="print the papers, one a line (or JSON Lines)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the bundled samples)")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one object a paper")
+    p.add_argument("--query", "-q", metavar="Q", help="only papers matching this filter query")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--unread", action="store_true", help="only unread papers")
+    which.add_argument("--read", action="store_true", help="only read papers")
+    p.add_argument("--starred", action="store_true", help="only starred papers")
+
+    p = sub.add_parser("check", help="report problems in digests")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+
+    p = sub.add_parser("mark", help="mark papers read, unread, starred or unstarred")
+    p.add_argument("action", choices=("read", "unread", "star", "unstar"))
+    p.add_argument("ids", nargs="+", metavar="ID", help="arXiv identifiers (1907.03739, cs/0601001v2)")
+
+    p = sub.add_parser("state", help="export or import read/star state")
+    ssub = p.add_subparsers(dest="state_command", parser_class=_Parser, metavar="ACTION", required=True)
+    ssub.add_parser("export", help="write the state as JSON Lines to stdout")
+    imp = ssub.add_parser("import", help="merge a JSON Lines state file in (later change wins)")
+    imp.add_argument("file", metavar="FILE", help="a file written by `state export` ('-' for stdin)")
+    return ap
+
+
+def _app_parser() -> _Parser:
+    ap = _Parser(prog="arxiv-reader", description="Start the reader on digest files or folders.",
+                 epilog=f"subcommands: {', '.join(SUBCOMMANDS)} (arxiv-reader COMMAND --help)")
+    ap.add_argument("--version", action="version", version=f"arxiv-reader {__version__}")
+    ap.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the bundled samples)")
+    return ap
+
+
+def _safe(text: str) -> str:
+    from .text import sanitize
+
+    return sanitize(text)
+
+
+def _load_library(paths: Sequence[str]):
+    from .library import LibraryError, ParseCache, bundled_samples, default_cache_dir, load
+
+    try:
+        if not paths:
+            paths = [str(bundled_samples())]
+        return load(paths, cache=ParseCache(default_cache_dir()))
+    except LibraryError as err:
+        raise UsageError(_safe(str(err))) from None
+
+
+def _open_store():
+    from .state import StateError, StateStore
+
+    store = StateStore()
+    try:
+        for warning in store.load():
+            print(f"arxiv-reader: warning: {_safe(warning)}", file=sys.stderr)
+    except StateError as err:
+        raise Failure(_safe(str(err))) from None
+    return store
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    lib = _load_library(args.paths)
+    papers: Sequence[Paper] = lib.papers
+    indices = range(len(papers))
+    need_state = args.json or args.unread or args.read or args.starred or (
+        args.query is not None and "is:" in args.query)
+    store = _open_store() if need_state else None
+    keys = [p.key for p in papers]
+    if args.query is not None:
+        from .query import Corpus, QueryError, parse
+
+        try:
+            query = parse(args.query)
+        except QueryError as err:
+            raise UsageError(f"bad query: {err}") from None
+        result = query.run(Corpus.build(papers),
+                           is_read=(lambda i: store.is_read(keys[i])) if store else None,
+                           is_starred=(lambda i: store.is_starred(keys[i])) if store else None)
+        indices = result.indices
+    if store is not None:
+        if args.unread:
+            indices = [i for i in indices if not store.is_read(keys[i])]
+        elif args.read:
+            indices = [i for i in indices if store.is_read(keys[i])]
+        if args.starred:
+            indices = [i for i in indices if store.is_starred(keys[i])]
+    if args.json:
+        for i in indices:
+            p = papers[i]
+            out.write(json_line({
+                "id": p.id, "version": p.version, "title": p.title, "abstract": p.abstract,
+                "pdf_url": p.pdf_url, "category": p.category, "date": p.date, "number": p.number,
+                "source": p.source, "read": store.is_read(keys[i]), "starred": store.is_starred(keys[i]),
+                "categories": list(p.categories),
+            }) + "\n")
+    else:
+        from .text import display_title
+
+        for i in indices:
+            p = papers[i]
+            out.write(f"{p.id or '-'}\t{display_title(p.title)}\n")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    lib = _load_library(args.paths)
+    for d in lib.diagnostics:
+        out.write(_safe(str(d)) + "\n")
+    n, files = len(lib.diagnostics), len(lib.files)
+    problem_files = len({d.path for d in lib.diagnostics})
+    if n:
+        out.write(f"{n} problem{'s' * (n != 1)} in {problem_files} of {files} file{'s' * (files != 1)}"
+                  f" ({len(lib.papers)} papers)\n")
+        return EXIT_PROBLEMS
+    out.write(f"no problems in {files} file{'s' * (files != 1)} ({len(lib.papers)} papers)\n")
+    return 0
+
+
+_ACTIONS = {"read": ("read", True), "unread": ("read", False), "star": ("starred", True),
+            "unstar": ("starred", False)}
+
+
+def cmd_mark(args: argparse.Namespace, out: TextIO) -> int:
+    from .model import parse_arxiv_id
+    from .state import StateError
+
+    keys = []
+    for raw in args.ids:
+        parsed = parse_arxiv_id(raw)
+        if parsed is None:
+            raise UsageError(f"not an arXiv identifier: {_safe(raw)!r}")
+        keys.append(parsed[0])
+    field, value = _ACTIONS[args.action]
+    store = _open_store()
+    try:
+        store.apply([(k, field, value) for k in dict.fromkeys(keys)])
+    except StateError as err:
+        raise Failure(_safe(str(err))) from None
+    return 0
+
+
+def cmd_state(args: argparse.Namespace, out: TextIO) -> int:
+    from .state import StateError, read_events_jsonl, write_events_jsonl
+
+    store = _open_store()
+    if args.state_command == "export":
+        write_events_jsonl(store.events(), out)
+        return 0
+    try:
+        if args.file == "-":
+            events, problems = read_events_jsonl(sys.stdin, "<stdin>")
+        else:
+            with open(args.file, encoding="utf-8", errors="replace") as fh:
+                events, problems = read_events_jsonl(fh, args.file)
+    except OSError as err:
+        raise UsageError(f"cannot read {_safe(args.file)}: {err.strerror}") from None
+    for problem in problems:
+        print(f"arxiv-reader: warning: {_safe(problem)}", file=sys.stderr)
+    try:
+        changed = store.merge(events)
+    except StateError as err:
+        raise Failure(_safe(str(err))) from None
+    out.write(f"imported {len(events)} marks, {changed} changed the state\n")
+    return 0
+
+
+def cmd_app(paths: Sequence[str]) -> int:
+    from .library import LibraryError, bundled_samples, find_digests
+
+    try:
+        targets = list(paths) if paths else [str(bundled_samples())]
+        find_digests(targets)  # fail on a missing path before the screen is taken over
+    except LibraryError as err:
+        raise UsageError(_safe(str(err))) from None
+    from .ui.app import run
+
+    return run(targets)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = sys.stdout
+    try:
+        if argv and argv[0] in SUBCOMMANDS:
+            args = _build_parser().parse_args(argv)
+            handler = {"list": cmd_list, "check": cmd_check, "mark": cmd_mark, "state": cmd_state}
+            code = handler[args.command](args, out)
+        elif argv and argv[0] in ("-h", "--help"):
+            _build_parser().print_help()
+            code = 0
+        else:
+            code = cmd_app(_app_parser().parse_args(argv).paths)
+        out.flush()
+        return code
+    except UsageError as err:
+        print(f"arxiv-reader: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except Failure as err:
+        print(f"arxiv-reader: error: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except BrokenPipeError:
+        # The reader of our output went away (`arxiv-reader list | head`): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except OSError as err:  # e.g. stdout on a full disk
+        print(f"arxiv-reader: error: {err.strerror or err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Digest formats behind one small interface.
+
+Each format module exposes ``NAME``, ``sniff(text) -> bool`` and
+``parse(text, path) -> ParseResult``. `parse_bytes` decodes a file's bytes, picks the
+first format whose sniffer accepts the text, and never raises on bad input: every
+problem becomes a `Diagnostic`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from ..model import Diagnostic, Digest, Paper
+
+
+@dataclass(slots=True)
+class ParseResult:
+    papers: list[Paper] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    digests: list[Digest] = field(default_factory=list)
+    format: str | None = None
+
+
+def _formats() -> list[ModuleType]:
+    from . import markdown
+
+    return [markdown]
+
+
+def decode(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
+    """Bytes to text: UTF-8 (BOM dropped), undecodable bytes replaced and reported, CRLF to LF."""
+    diagnostics: list[Diagnostic] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        text = data.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+        diagnostics.append(
+            Diagnostic(path, line, f"bytes that are not UTF-8 were replaced ({bad} in the file)")
+        )
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return text, diagnostics
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    return b"\x00" in head
+
+
+def parse_bytes(data: bytes, path: str) -> ParseResult:
+    """Parse one file's content. Never raises for any input."""
+    if _looks_binary(data):
+        return ParseResult(diagnostics=[Diagnostic(path, 1, "not a digest: binary file")])
+    text, diagnostics = decode(data, path)
+    for fmt in _formats():
+        if fmt.sniff(text):
+            result: ParseResult = fmt.parse(text, path)
+            result.diagnostics[:0] = diagnostics
+            result.format = fmt.NAME
+            return result
+    diagnostics.append(Diagnostic(path, 1, "not a digest: no arXiv paper headings found"))
+    return ParseResult(diagnostics=diagnostics)

@@ -1,0 +1,208 @@
+"""Loading digests: files and folders in, one merged list of papers out.
+
+A paper cross-listed in several digests (or listed again on another day) appears once,
+with every category it was listed under. Parsed files are cached in the user cache
+directory, keyed by path and by the file's size, mtime, ctime and inode, so a digest that
+changed in any way is parsed again, never read stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .formats import ParseResult, parse_bytes
+from .model import Diagnostic, Digest, Paper
+
+DIGEST_SUFFIXES = (".md",)
+_CACHE_VERSION = 1
+
+
+class LibraryError(Exception):
+    """A problem the user caused (missing path, unreadable folder); one line."""
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("ARXIV_READER_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("arxiv-reader", appauthor=False))
+
+
+def bundled_samples() -> Path:
+    """The sample digests: inside the installed package, or next to it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "sample_digests", here.parent / "sample_digests"):
+        if candidate.is_dir():
+            return candidate
+    raise LibraryError("the bundled sample digests are missing from this installation")
+
+
+def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
+    """Expand files and folders (searched recursively for *.md) into a sorted list of files."""
+    files: list[Path] = []
+    diags: list[Diagnostic] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            if not os.access(p, os.R_OK | os.X_OK):
+                raise LibraryError(f"cannot read directory {p}: permission denied")
+
+            def on_error(err: OSError) -> None:
+                diags.append(Diagnostic(str(err.filename or p), 0, f"cannot read: {err.strerror}"))
+
+            found = []
+            for root, dirs, names in os.walk(p, onerror=on_error):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(Path(root, n) for n in names
+                             if n.endswith(DIGEST_SUFFIXES) and not n.startswith("."))
+            files.extend(sorted(found))
+        elif p.exists():
+            files.append(p)
+        else:
+            raise LibraryError(f"no such file or directory: {p}")
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(f)
+    return unique, diags
+
+
+class ParseCache:
+    """Parsed files on disk (marshal), one entry per digest file."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+
+    def _entry(self, path: Path) -> Path | None:
+        if self.directory is None:
+            return None
+        digest = hashlib.sha1(os.fsencode(os.path.abspath(path))).hexdigest()
+        return self.directory / "parsed" / f"{digest}.marshal"
+
+    @staticmethod
+    def _stamp(st: os.stat_result) -> tuple[int, ...]:
+        return (_CACHE_VERSION, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+    def get(self, path: Path, st: os.stat_result) -> ParseResult | None:
+        entry = self._entry(path)
+        if entry is None:
+            return None
+        try:
+            with open(entry, "rb") as fh:
+                data = marshal.load(fh)
+            stamp, version, fmt, rows, diag_rows, digest_rows = data
+            if tuple(stamp) != self._stamp(st) or version != sys.version:
+                return None
+            name = str(path)
+            papers = [Paper(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], name, r[8], r[9])
+                      for r in rows]
+            diags = [Diagnostic(name, line, msg) for line, msg in diag_rows]
+            digests = [Digest(name, c, d, line) for c, d, line in digest_rows]
+            return ParseResult(papers, diags, digests, fmt)
+        except Exception:  # any unreadable, stale or foreign entry is a miss
+            return None
+
+    def put(self, path: Path, st: os.stat_result, result: ParseResult) -> None:
+        entry = self._entry(path)
+        if entry is None:
+            return
+        rows = [(p.id, p.version, p.title, p.abstract, p.pdf_url, p.category, p.date, p.number,
+                 p.line, p.categories) for p in result.papers]
+        data = (self._stamp(st), sys.version, result.format, rows,
+                [(d.line, d.message) for d in result.diagnostics],
+                [(d.category, d.date, d.line) for d in result.digests])
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            tmp = entry.with_suffix(f".tmp{os.getpid()}")
+            with open(tmp, "wb") as fh:
+                marshal.dump(data, fh)
+            os.replace(tmp, entry)
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+
+def load_file(path: Path, cache: ParseCache | None = None) -> ParseResult:
+    """Parse one file (through the cache). Unreadable files become diagnostics."""
+    name = str(path)
+    try:
+        st = path.stat()
+        if cache is not None:
+            hit = cache.get(path, st)
+            if hit is not None:
+                return hit
+        data = path.read_bytes()
+    except IsADirectoryError:
+        return ParseResult(diagnostics=[Diagnostic(name, 0, "is a directory")])
+    except OSError as err:
+        return ParseResult(diagnostics=[Diagnostic(name, 0, f"cannot read: {err.strerror or err}")])
+    result = parse_bytes(data, name)
+    if cache is not None:
+        cache.put(path, st, result)
+    return result
+
+
+@dataclass
+class Library:
+    """Every paper from the loaded digests, cross-lists merged, in digest order."""
+
+    papers: list[Paper] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    digests: list[Digest] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def keys(self) -> list[str]:
+        return [p.key for p in self.papers]
+
+
+def merge_papers(papers: Sequence[Paper]) -> list[Paper]:
+    """One entry per identifier: the first listing, with every category it was listed under."""
+    merged: list[Paper] = []
+    where: dict[str, int] = {}
+    for p in papers:
+        if p.id is None:
+            merged.append(p)
+            continue
+        i = where.get(p.id)
+        if i is None:
+            where[p.id] = len(merged)
+            merged.append(p)
+            continue
+        first = merged[i]
+        extra = tuple(c for c in p.categories if c not in first.categories)
+        if extra:
+            merged[i] = first._replace(categories=first.categories + extra)
+    return merged
+
+
+def load(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    cache: ParseCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Library:
+    """Load files and folders. Raises LibraryError only for mistakes in `paths` themselves."""
+    files, diags = find_digests(paths)
+    lib = Library(diagnostics=diags, files=files)
+    all_papers: list[Paper] = []
+    total = len(files)
+    for n, f in enumerate(files, 1):
+        result = load_file(f, cache)
+        all_papers.extend(result.papers)
+        lib.diagnostics.extend(result.diagnostics)
+        lib.digests.extend(result.digests)
+        if progress is not None:
+            progress(n, total)
+    lib.papers = merge_papers(all_papers)
+    return lib
