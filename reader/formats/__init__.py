@@ -61,6 +61,7 @@ def parse_bytes(data: bytes, path: str) -> ParseResult:
         if fmt.sniff(text):
             result: ParseResult = fmt.parse(text, path)
             result.diagnostics[:0] = diagnostics
+            result.diagnostics.sort(key=lambda d: d.line)  # stable: file order within a line
             result.format = fmt.NAME
             return result
     diagnostics.append(Diagnostic(path, 1, "not a digest: no arXiv paper headings found"))

@@ -1,0 +1,81 @@
+"""Helpers for driving the reader with Textual's Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from reader.config import Config
+from reader.devtools.generate import generate
+from reader.library import ParseCache
+from reader.state import StateStore
+from reader.ui.app import ReaderApp
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "sample_digests"
+SIZES = [(120, 40), (80, 24)]
+
+
+def make_app(tmp_path: Path, paths=None, *, dwell: float = 0.0, store=None, queries=None,
+             cache: ParseCache | None = None) -> ReaderApp:
+    if store is None:
+        store = StateStore(tmp_path / "state")
+        store.load()
+    config = Config(dwell_seconds=dwell, queries=dict(queries or {}), path=tmp_path / "config.toml")
+    return ReaderApp([str(p) for p in (paths or [SAMPLES])], store=store, config=config,
+                     cache=cache, history_file=tmp_path / "history.txt")
+
+
+async def wait_ready(app: ReaderApp, pilot, timeout: float = 60.0) -> None:
+    """Until the library is shown and the search corpus is built."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (app.loaded and app.corpus is not None):
+        assert loop.time() < deadline, "the library did not load"
+        await asyncio.sleep(0.01)
+    await settle(app, pilot)
+
+
+async def settle(app: ReaderApp, pilot) -> None:
+    """Let workers, the mark writer and timers finish, then repaint."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        while app._pending:  # marks still being written
+            await asyncio.sleep(0.01)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def screen_lines(app: ReaderApp) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_text(app: ReaderApp) -> str:
+    return "\n".join(screen_lines(app))
+
+
+def list_lines(app: ReaderApp) -> list[str]:
+    plist = app.paper_list
+    return [plist.render_line(y).text for y in range(plist.size.height)]
+
+
+def pane_text(app: ReaderApp) -> str:
+    from textual.widgets import Static
+
+    return str(app.abstract_pane.query_one("#abstract-text", Static).content)
+
+
+@pytest.fixture(scope="session")
+def library_100k(tmp_path_factory) -> Path:
+    """100,000 generated papers (250 digests of 400), made once per test session."""
+    path = tmp_path_factory.mktemp("digests-100k")
+    generate(path, days=250, per_day=400)
+    return path
+
+
+@pytest.fixture(scope="session")
+def parse_cache_100k(tmp_path_factory) -> ParseCache:
+    return ParseCache(tmp_path_factory.mktemp("cache-100k"))
