@@ -135,7 +135,9 @@ class ReaderApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit (every mark is already saved)"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help", tooltip="Show all keys"),
-        Binding("slash", "focus_filter", "Filter", key_display="/", id="app.filter",
+        # A priority binding runs as the key arrives, so the keys typed right after "/" already
+        # go to the filter bar (a normal binding runs only after they were routed to the list).
+        Binding("slash", "focus_filter", "Filter", key_display="/", id="app.filter", priority=True,
                 tooltip="Type to filter; Enter keeps the filter, Esc clears it"),
         Binding("tab", "switch_pane", "Pane", show=False, priority=True, id="app.switch_pane",
                 tooltip="Move between the paper list and the abstract pane"),
@@ -561,11 +563,16 @@ class ReaderApp(App[int]):
         self._recount()
         self._update_status()
 
+    def _focus_now(self, widget) -> None:
+        # Widget.focus() defers to the next turn of the loop, and keys typed right after "/"
+        # (a fast typist, a paste, tmux send-keys) would still go to the list as commands.
+        self.screen.set_focus(widget)
+
     def action_focus_filter(self) -> None:
-        self.filter_bar.focus()
+        self._focus_now(self.filter_bar)
 
     def action_focus_list(self) -> None:
-        self.paper_list.focus()
+        self._focus_now(self.paper_list)
 
     def action_clear_filter(self) -> None:
         if self.filter_bar.value:
@@ -612,10 +619,7 @@ class ReaderApp(App[int]):
     # -- other actions ----------------------------------------------------------------------
 
     def action_switch_pane(self) -> None:
-        if self.focused is self.paper_list:
-            self.abstract_pane.focus()
-        else:
-            self.paper_list.focus()
+        self._focus_now(self.abstract_pane if self.focused is self.paper_list else self.paper_list)
 
     def _selected_paper(self) -> Paper | None:
         index = self.paper_list.selected
@@ -652,8 +656,10 @@ class ReaderApp(App[int]):
             self.push_screen(HelpScreen(self))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("switch_pane",) and self.screen is not self.screen_stack[0]:
+        if action in ("switch_pane", "focus_filter") and self.screen is not self.screen_stack[0]:
             return False
+        if action == "focus_filter" and isinstance(self.focused, FilterBar):
+            return False  # "/" is then just a character of the query (id:cs/0601001)
         return True
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -682,9 +688,7 @@ class ReaderApp(App[int]):
         else:
             shown = len(self.paper_list.rows)
             parts = [(sanitize(self._source_label()), "bold"),
-                     f" · {len(self.papers):,} papers · {shown:,} shown · {self._unread_shown:,} unread"]
-            if shown != len(self.papers):
-                parts.append(f" ({self._unread_total:,} in all)")
+                     f" · {len(self.papers):,} paper{'s' * (len(self.papers) != 1)} · {shown:,} shown · {self._unread_shown:,} unread"]
             if self.rank:
                 parts.append(" · ranked")
             if self.query_error:
