@@ -51,8 +51,8 @@ def _corpus(root: Path, size: int) -> Path:
 
     path = root / f"digests-{size}"
     if not path.exists():
-        days = max(1, size // PER_DAY)
-        generate(path, days=days, per_day=min(size, PER_DAY))
+        days = max(1, round(size / PER_DAY))
+        generate(path, days=days, per_day=size // days)
     return path
 
 

@@ -37,8 +37,9 @@ from .screens import ConfirmScreen, HelpScreen
 
 NARROW_WIDTH = 100
 """Below this many columns the list and the abstract pane are stacked."""
-PANE_DELAY = 0.03
-"""The abstract pane follows the cursor after this pause, so holding `j` stays cheap."""
+PANE_DELAY = 0.05
+"""The abstract pane follows the cursor after this pause: holding `j` (key repeat every
+30-40 ms) redraws the pane once, when the key is released, which matters over SSH."""
 REFRESH_SECONDS = 2.0
 """How often marks made by other processes (another reader, the CLI) are picked up."""
 
@@ -128,7 +129,7 @@ class FilterDone(Message):
 class ReaderApp(App[int]):
     """Triage arXiv digests: read, star, filter, open."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "arxiv-reader"
     ENABLE_COMMAND_PALETTE = True
 

@@ -295,8 +295,7 @@ class PaperList(ScrollView, can_focus=True):
         if show_id:
             segments.append(Segment("  ", style))
             segments.append(Segment(ident, style + self._style("paper-list--id")))
-        strip = Strip(segments).adjust_cell_length(width, style)
-        return strip
+        return Strip(segments).adjust_cell_length(width, style).simplify()
 
     def _title_segments(self, title: str, width: int, style: Style) -> list[Segment]:
         if width <= 0:

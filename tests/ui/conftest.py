@@ -63,9 +63,7 @@ def list_lines(app: ReaderApp) -> list[str]:
 
 
 def pane_text(app: ReaderApp) -> str:
-    from textual.widgets import Static
-
-    return str(app.abstract_pane.query_one("#abstract-text", Static).content)
+    return app.abstract_pane.content.plain
 
 
 @pytest.fixture(scope="session")
