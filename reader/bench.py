@@ -125,8 +125,20 @@ async def _next_frame(app, after: int, timeout: float = 30.0) -> tuple[float, in
 
 
 async def _settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
+    await wait_for_workers(app)
     await pilot.pause(0.1)
+
+
+async def wait_for_workers(app) -> None:
+    """Until no worker runs; a worker cancelled by a newer one (the filter's) is not an error."""
+    from textual.worker import WorkerCancelled
+
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await asyncio.sleep(0.001)
 
 
 def _make_app(paths: list[str], data_dir: Path, cache_dir: Path | None):

@@ -10,6 +10,9 @@ Linux, or `ARXIV_READER_CONFIG_DIR`)::
     1 = "cat:cs.CV is:unread"
     2 = "ti:segmentation | ti:detection"
 
+    [keys]                       # remap keys by binding id (the ids are listed in the README)
+    "app.toggle_read" = "m,x"
+
 The filter history is plain text, one query a line, in the user state directory.
 """
 
@@ -47,6 +50,8 @@ def history_path() -> Path:
 class Config:
     dwell_seconds: float = 2.0
     queries: dict[int, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Binding id to a comma-separated list of keys (Textual's keymap)."""
     path: Path | None = None
 
     def free_slot(self) -> int | None:
@@ -79,8 +84,13 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
             config.queries[int(slot)] = text
         else:
             warnings.append(f"{path}: queries.{slot} ignored (keys are 1-9, values strings)")
+    keys = data.get("keys", {})
+    if isinstance(keys, dict) and all(isinstance(v, str) and v.strip() for v in keys.values()):
+        config.keys = {str(k): v for k, v in keys.items()}
+    else:
+        warnings.append(f"{path}: [keys] must map binding ids to key names")
     for key in data:
-        if key not in ("dwell_seconds", "queries"):
+        if key not in ("dwell_seconds", "queries", "keys"):
             warnings.append(f"{path}: unknown setting {key!r} ignored")
     return config, warnings
 
@@ -96,6 +106,8 @@ def save_config(config: Config) -> None:
     ]
     # A JSON string with ASCII escapes is a valid TOML basic string.
     lines += [f"{n} = {json.dumps(text)}" for n, text in sorted(config.queries.items())]
+    if config.keys:
+        lines += ["", "[keys]"] + [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(config.keys.items())]
     config.path.parent.mkdir(parents=True, exist_ok=True)
     tmp = config.path.with_name(config.path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -20,6 +20,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.geometry import Size
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -60,6 +61,20 @@ class FilterBar(Input):
         self.history: list[str] = []
         self._history_pos: int | None = None
 
+    def _watch_value(self, value: str) -> None:
+        # Input's own watcher assigns virtual_size on every keystroke, and that asks for a
+        # layout pass of the whole screen: ~20 ms a keystroke on a 2-core machine, more than
+        # the filter itself. The bar is one line high; only its own scroll extent changes.
+        size = Size(self.content_width, 1)
+        if size != self.virtual_size:
+            self.set_reactive(Input.virtual_size, size)
+            self._scroll_update(size)
+        self._suggestion = ""
+        self.post_message(self.Changed(self, value, None))
+        if self._initial_value:
+            self.cursor_position = len(self.value)
+            self._initial_value = False
+
     def action_clear_or_leave(self) -> None:
         self._history_pos = None
         if self.value:
@@ -95,6 +110,8 @@ class Loaded(Message):
     library: Library
     titles: list[str]
     keys: list[str]
+    read: bytearray
+    starred: bytearray
     warnings: list[str]
     seconds: float
 
@@ -123,6 +140,7 @@ class FilterDone(Message):
     query: object
     text: str
     indices: Sequence[int]
+    unread: int
     error: str | None
 
 
@@ -194,42 +212,45 @@ class ReaderApp(App[int]):
         self._dwell_timer: Timer | None = None
         self._pane_timer: Timer | None = None
         self._shown_index: int | None = None
-        self._unread_total = 0
+        self.read_flags = bytearray()
+        """1 for each paper whose read mark is on disk (parallel to `papers`)."""
+        self.star_flags = bytearray()
+        self._where: dict[str, int] = {}
+        """Key to paper index; keys shared by several papers are in `_where_more`."""
+        self._where_more: dict[str, list[int]] = {}
         self._unread_shown = 0
         self._progress = (0, 0)
 
     # -- layout -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield FilterBar(placeholder="/ to filter: words  \"a phrase\"  !not  a | b  ti: abs: cat: id: date: is:unread",
-                        id="filter")
+        self.filter_bar = FilterBar(
+            placeholder="/ to filter: words  \"a phrase\"  !not  a | b  ti: abs: cat: id: date: is:unread",
+            id="filter")
+        self.paper_list = PaperList(id="papers")
+        self.abstract_pane = AbstractPane(id="abstract")
+        self.status_bar = StatusBar(Content(""), id="status", markup=False)
+        yield self.filter_bar
         with Container(id="panes"):
-            yield PaperList(id="papers")
-            yield AbstractPane(id="abstract")
-        yield StatusBar(Content(""), id="status", markup=False)
+            yield self.paper_list
+            yield self.abstract_pane
+        yield self.status_bar
         yield Footer()
 
-    @property
-    def paper_list(self) -> PaperList:
-        return self.query_one("#papers", PaperList)
-
-    @property
-    def abstract_pane(self) -> AbstractPane:
-        return self.query_one("#abstract", AbstractPane)
-
-    @property
-    def filter_bar(self) -> FilterBar:
-        return self.query_one("#filter", FilterBar)
+    # The widgets are kept as attributes (set in compose) rather than queried: a timer that
+    # fires while the app shuts down must not fail on a DOM that is already gone.
+    paper_list: PaperList
+    abstract_pane: AbstractPane
+    filter_bar: FilterBar
 
     def on_mount(self) -> None:
-        keymap = getattr(self.config, "keys", None)
-        if keymap:
-            self.set_keymap(keymap)
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
         self.filter_bar.history = load_history(self._history_file)
         self._apply_layout(self.size.width)
         plist = self.paper_list
-        plist.is_read = lambda i: self.store.is_read(self.keys[i]) if self._store else False
-        plist.is_starred = lambda i: self.store.is_starred(self.keys[i]) if self._store else False
+        plist.is_read = self.read_flags.__getitem__
+        plist.is_starred = self.star_flags.__getitem__
         plist.focus()
         self._update_status()
         for warning in self.config_warnings:
@@ -273,7 +294,8 @@ class ReaderApp(App[int]):
         papers = library.papers
         titles = [display_title(p.title) for p in papers]
         keys = [p.key for p in papers]
-        self.post_message(Loaded(library, titles, keys, warnings, time.perf_counter() - started))
+        read, starred = self._flags(keys)
+        self.post_message(Loaded(library, titles, keys, read, starred, warnings, time.perf_counter() - started))
         from ..query import Corpus
 
         corpus = Corpus.build(papers)
@@ -289,13 +311,18 @@ class ReaderApp(App[int]):
         self.papers = message.library.papers
         self.titles = message.titles
         self.keys = message.keys
+        self._set_flags(message.read, message.starred)
+        where, more = self._where, self._where_more
+        for i, key in enumerate(self.keys):
+            first = where.setdefault(key, i)
+            if first != i:
+                more.setdefault(key, [first]).append(i)
         self.load_seconds = message.seconds
         self.loaded = True
         plist = self.paper_list
         plist.empty_message = "No papers match the filter." if self.papers else "No papers in these digests."
         plist.set_papers(self.papers, self.titles)
-        self._unread_total = self._unread_shown = sum(
-            1 for k in self.keys if not self.store.is_read(k))
+        self._unread_shown = self.unread_total
         for warning in message.warnings:
             self._say(warning, "error" if "cannot" in warning else "warning")
         self._update_status()
@@ -318,6 +345,8 @@ class ReaderApp(App[int]):
 
     def _show_selected(self) -> None:
         self._pane_timer = None
+        if not self.abstract_pane.is_attached:  # the app is shutting down
+            return
         index = self.paper_list.selected
         self._shown_index = index
         pane = self.abstract_pane
@@ -352,8 +381,39 @@ class ReaderApp(App[int]):
 
     # -- marks ------------------------------------------------------------------------------
 
+    def _flags(self, keys: Sequence[str]) -> tuple[bytearray, bytearray]:
+        """Read and star flags for every paper, from the store (run in a worker: 0.1 s at 100k)."""
+        store = self._store
+        if store is None:
+            return bytearray(len(keys)), bytearray(len(keys))
+        return (bytearray(map(store.is_read, keys)), bytearray(map(store.is_starred, keys)))
+
+    def _set_flags(self, read: bytearray, starred: bytearray) -> None:
+        # The list holds bound methods of the arrays, so they are updated in place.
+        self.read_flags[:] = read
+        self.star_flags[:] = starred
+
+    def _indices(self, key: str) -> Sequence[int]:
+        more = self._where_more.get(key)
+        if more is not None:
+            return more
+        i = self._where.get(key)
+        return () if i is None else (i,)
+
+    @property
+    def unread_total(self) -> int:
+        return len(self.read_flags) - self.read_flags.count(1)
+
+    def _count_unread(self, rows: Sequence[int]) -> int:
+        if len(rows) == len(self.read_flags):
+            return self.unread_total
+        flags = self.read_flags
+        return len(rows) - sum(map(flags.__getitem__, rows))
+
     def _confirmed(self, key: str, field: str) -> bool:
-        return bool(self._store and self._store.get(key, field))
+        flags = self.read_flags if field == "read" else self.star_flags
+        indices = self._indices(key)
+        return bool(indices) and bool(flags[indices[0]])
 
     def _effective(self, key: str, field: str) -> bool:
         """State including marks still being written (for toggles and navigation)."""
@@ -387,10 +447,17 @@ class ReaderApp(App[int]):
             pending = self._pending.get((key, field))
             if pending is not None and pending[0] == message.ticket:
                 del self._pending[(key, field)]
+        for warning in self._store.take_warnings() if self._store else ():
+            self._say(warning, "warning")
         if message.error:
             self._say(f"Mark not saved: {message.error}", "error")
-        elif message.undo:
-            self._undo.append(message.undo)
+        else:
+            for key, field, value in message.changes:
+                flags = self.read_flags if field == "read" else self.star_flags
+                for i in self._indices(key):
+                    flags[i] = value
+            if message.undo:
+                self._undo.append(message.undo)
         self._after_state_change({k for k, _, _ in message.changes})
 
     def _after_state_change(self, keys: set[str] | None) -> None:
@@ -401,36 +468,31 @@ class ReaderApp(App[int]):
             top = round(plist.scroll_y)
             visible = [i for i in plist.rows[top:top + plist.size.height] if self.keys[i] in keys]
             plist.refresh_papers(visible if len(keys) <= 50 else None)
-        self._recount()
+        self._unread_shown = self._count_unread(plist.rows)
+        self._update_status()
         if self._shown_index is not None and (keys is None or self.keys[self._shown_index] in keys):
             self._show_selected()
-
-    @work(thread=True, exclusive=True, group="count")
-    def _recount(self) -> None:
-        store, keys = self._store, self.keys
-        if store is None:
-            return
-        worker = get_current_worker()
-        total = sum(1 for k in keys if not store.is_read(k))
-        rows = self.paper_list.rows
-        shown = total if len(rows) == len(keys) else sum(1 for i in rows if not store.is_read(keys[i]))
-        if not worker.is_cancelled:
-            self.call_from_thread(self._set_counts, total, shown)
-
-    def _set_counts(self, total: int, shown: int) -> None:
-        self._unread_total, self._unread_shown = total, shown
-        self._update_status()
 
     @work(thread=True, exclusive=True, group="refresh")
     def _refresh_state(self) -> None:
         store = self._store
+        if store is None:
+            return
         try:
-            changed = store is not None and store.refresh()
+            changed = store.refresh()
         except Exception as err:
             self.call_from_thread(self._say, f"cannot re-read marks: {err}", "error")
             return
+        for warning in store.take_warnings():  # a damaged file found (and repaired) on the way
+            self.call_from_thread(self._say, warning, "warning")
         if changed:
-            self.call_from_thread(self._after_state_change, None)
+            read, starred = self._flags(self.keys)
+            self.call_from_thread(self._refreshed, read, starred)
+
+    def _refreshed(self, read: bytearray, starred: bytearray) -> None:
+        if len(read) == len(self.read_flags):
+            self._set_flags(read, starred)
+            self._after_state_change(None)
 
     def _selected_key(self) -> str | None:
         index = self.paper_list.selected
@@ -520,7 +582,7 @@ class ReaderApp(App[int]):
             return
         if not text.strip():
             self.workers.cancel_group(self, "filter")
-            self._apply_filter(None, "", range(len(self.papers)), None)
+            self._apply_filter(None, "", range(len(self.papers)), self.unread_total)
             return
         self._run_filter(text, self.query, self.paper_list.rows, self.rank)
 
@@ -532,18 +594,17 @@ class ReaderApp(App[int]):
         try:
             query = parse(text)
         except QueryError as err:
-            self.post_message(FilterDone(None, text, (), str(err)))
+            self.post_message(FilterDone(None, text, (), 0, str(err)))
             return
         candidates = None
         if previous is not None and not rank and query.refines(previous):
             candidates = previous_rows
-        store, keys = self._store, self.keys
         result = query.run(self.corpus, candidates=candidates, rank=rank,
-                           is_read=lambda i: store.is_read(keys[i]),
-                           is_starred=lambda i: store.is_starred(keys[i]),
+                           is_read=self.read_flags.__getitem__, is_starred=self.star_flags.__getitem__,
                            cancelled=lambda: worker.is_cancelled)
         if not worker.is_cancelled:
-            self.post_message(FilterDone(query, text, result.indices, None))
+            unread = self._count_unread(result.indices)
+            self.post_message(FilterDone(query, text, result.indices, unread, None))
 
     def on_filter_done(self, message: FilterDone) -> None:
         if message.text != self.filter_bar.value:
@@ -552,16 +613,17 @@ class ReaderApp(App[int]):
             self.query_error = message.error
             self._update_status()
             return
-        self._apply_filter(message.query, message.text, message.indices, None)
+        self._apply_filter(message.query, message.text, message.indices, message.unread)
 
-    def _apply_filter(self, query, text: str, indices: Sequence[int], _unused) -> None:
+    def _apply_filter(self, query, text: str, indices: Sequence[int], unread: int) -> None:
         self.query, self.query_text, self.query_error = query, text, None
         plist = self.paper_list
         keep = plist.selected
         highlighter = (lambda title: query.highlights(title, "title")) if query is not None else None
+        # set_rows posts Highlighted, which redraws the pane (with the new highlights) after
+        # PANE_DELAY: while typing, the list repaints at once and the pane once typing pauses.
         plist.set_rows(indices, keep=keep, highlighter=highlighter)
-        self._show_selected()
-        self._recount()
+        self._unread_shown = unread
         self._update_status()
 
     def _focus_now(self, widget) -> None:
@@ -696,7 +758,8 @@ class ReaderApp(App[int]):
                 parts += [" · ", (f"bad filter: {sanitize(self.query_error)}", "bold $text-error")]
             elif self.query_text.strip():
                 parts += [" · filter: ", (sanitize(self.query_text), "$text-accent")]
-        self.query_one("#status", StatusBar).update(Content.assemble(*parts))
+        # One line, always: no layout pass needed (it would cost ~20 ms a keystroke here).
+        self.status_bar.update(Content.assemble(*parts), layout=False)
 
     def _say(self, message: str, severity: str = "information") -> None:
         self.notify(sanitize(message), severity=severity, markup=False)  # type: ignore[arg-type]

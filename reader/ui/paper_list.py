@@ -69,9 +69,7 @@ class PaperList(ScrollView, can_focus=True):
         color: $block-cursor-foreground;
     }
     PaperList > .paper-list--cursor-blurred {
-        background: $block-cursor-blurred-background;
-        color: $block-cursor-blurred-foreground;
-        text-style: reverse;
+        background: $primary 35%;
     }
     PaperList > .paper-list--unread { text-style: bold; }
     PaperList > .paper-list--read { text-style: dim; }
@@ -124,10 +122,19 @@ class PaperList(ScrollView, can_focus=True):
         self.rows = rows
         self.highlighter = highlighter
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(rows))
+        self._set_virtual_height(len(rows))
         position = self.position_of(keep) if keep is not None else 0
         self._set_cursor(position, force=True)
         self.refresh()
+
+    def _set_virtual_height(self, height: int) -> None:
+        size = Size(self.size.width, height)
+        if size == self.virtual_size:
+            return
+        # Assigning virtual_size asks for a layout pass of the whole screen (~20 ms here);
+        # a new row count only concerns this widget's scrollbar.
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
 
     def position_of(self, index: int) -> int:
         """Row position of paper `index`, or of the nearest row in digest order after it."""
@@ -229,7 +236,7 @@ class PaperList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self._set_virtual_height(len(self.rows))
         self.call_after_refresh(self._scroll_cursor_into_view)
 
     def on_focus(self) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from reader.config import Config
 from reader.devtools.generate import generate
+from reader.bench import wait_for_workers
 from reader.library import ParseCache
 from reader.state import StateStore
 from reader.ui.app import ReaderApp
@@ -41,11 +42,11 @@ async def wait_ready(app: ReaderApp, pilot, timeout: float = 60.0) -> None:
 async def settle(app: ReaderApp, pilot) -> None:
     """Let workers, the mark writer and timers finish, then repaint."""
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause(0.05)
         while app._pending:  # marks still being written
             await asyncio.sleep(0.01)
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
 
 
