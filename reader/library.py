@@ -132,8 +132,11 @@ class ParseCache:
             pass  # a cache that cannot be written only costs speed
 
 
-def load_file(path: Path, cache: ParseCache | None = None) -> ParseResult:
-    """Parse one file (through the cache). Unreadable files become diagnostics."""
+def load_file(path: Path, cache: ParseCache | None = None,
+              deferred: list | None = None) -> ParseResult:
+    """Parse one file (through the cache). Unreadable files become diagnostics.
+
+    With `deferred`, a new cache entry is appended there instead of written now."""
     name = str(path)
     try:
         st = path.stat()
@@ -148,7 +151,10 @@ def load_file(path: Path, cache: ParseCache | None = None) -> ParseResult:
         return ParseResult(diagnostics=[Diagnostic(name, 0, f"cannot read: {err.strerror or err}")])
     result = parse_bytes(data, name)
     if cache is not None:
-        cache.put(path, st, result)
+        if deferred is not None:
+            deferred.append((path, st, result))
+        else:
+            cache.put(path, st, result)
     return result
 
 
@@ -160,6 +166,13 @@ class Library:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     digests: list[Digest] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    cache: ParseCache | None = None
+    unsaved: list = field(default_factory=list)
+    """Parsed files not yet in the cache (see `load(defer_cache_writes=True)`)."""
+
+    def save_cache(self) -> None:
+        while self.unsaved and self.cache is not None:
+            self.cache.put(*self.unsaved.pop())
 
     @property
     def keys(self) -> list[str]:
@@ -191,14 +204,18 @@ def load(
     *,
     cache: ParseCache | None = None,
     progress: Callable[[int, int], None] | None = None,
+    defer_cache_writes: bool = False,
 ) -> Library:
-    """Load files and folders. Raises LibraryError only for mistakes in `paths` themselves."""
+    """Load files and folders. Raises LibraryError only for mistakes in `paths` themselves.
+
+    `defer_cache_writes` leaves new cache entries in `Library.unsaved` for `save_cache()`,
+    so that the app can show the papers first and write the cache afterwards."""
     files, diags = find_digests(paths)
-    lib = Library(diagnostics=diags, files=files)
+    lib = Library(diagnostics=diags, files=files, cache=cache)
     all_papers: list[Paper] = []
     total = len(files)
     for n, f in enumerate(files, 1):
-        result = load_file(f, cache)
+        result = load_file(f, cache, lib.unsaved if defer_cache_writes else None)
         all_papers.extend(result.papers)
         lib.diagnostics.extend(result.diagnostics)
         lib.digests.extend(result.digests)

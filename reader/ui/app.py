@@ -281,7 +281,7 @@ class ReaderApp(App[int]):
                 self.post_message(Progress(done, total))
 
         warnings: list[str] = []
-        library = load(self.paths, cache=self._cache, progress=progress)
+        library = load(self.paths, cache=self._cache, progress=progress, defer_cache_writes=True)
         if self._store is None:
             from ..state import StateError, StateStore
 
@@ -300,6 +300,7 @@ class ReaderApp(App[int]):
 
         corpus = Corpus.build(papers)
         self.post_message(CorpusReady(corpus))
+        library.save_cache()  # last: the next start is faster, this one is not slowed down
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)
