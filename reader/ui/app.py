@@ -7,6 +7,7 @@ single writer thread, in order, and a mark is shown only once it is on disk.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -139,9 +140,10 @@ class MarksSaved(Message):
 class FilterDone(Message):
     query: object
     text: str
-    indices: Sequence[int]
+    result: object
     unread: int
     error: str | None
+    marks_version: int
 
 
 class ReaderApp(App[int]):
@@ -205,6 +207,11 @@ class ReaderApp(App[int]):
         self.loaded = False
         self.load_seconds = 0.0
         self._pending_filter: str | None = None
+        self._result = None
+        """The Result on screen (None when unfiltered), to narrow the next search."""
+        self._result_marks = -1
+        self._marks_version = 0
+        """Bumped whenever read/star flags change: older results cannot narrow is:unread."""
         self._pending: dict[tuple[str, str], tuple[int, bool]] = {}
         self._ticket = 0
         self._undo: list[list[Change]] = []
@@ -299,8 +306,13 @@ class ReaderApp(App[int]):
         from ..query import Corpus
 
         corpus = Corpus.build(papers)
+        # A year of papers is millions of long-lived objects: freezing them keeps the garbage
+        # collector from walking them all during typing (random pauses of tens of ms).
+        gc.collect()
+        gc.freeze()
         self.post_message(CorpusReady(corpus))
-        library.save_cache()  # last: the next start is faster, this one is not slowed down
+        library.save_cache()  # after the first screen: the next start is faster, this one no slower
+        corpus.prepare_fuzzy()  # so the first typo is not the one that pays for the index
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)
@@ -391,6 +403,7 @@ class ReaderApp(App[int]):
 
     def _set_flags(self, read: bytearray, starred: bytearray) -> None:
         # The list holds bound methods of the arrays, so they are updated in place.
+        self._marks_version += 1
         self.read_flags[:] = read
         self.star_flags[:] = starred
 
@@ -453,6 +466,7 @@ class ReaderApp(App[int]):
         if message.error:
             self._say(f"Mark not saved: {message.error}", "error")
         else:
+            self._marks_version += 1
             for key, field, value in message.changes:
                 flags = self.read_flags if field == "read" else self.star_flags
                 for i in self._indices(key):
@@ -585,27 +599,28 @@ class ReaderApp(App[int]):
             self.workers.cancel_group(self, "filter")
             self._apply_filter(None, "", range(len(self.papers)), self.unread_total)
             return
-        self._run_filter(text, self.query, self.paper_list.rows, self.rank)
+        # The last result may narrow the next search, unless marks changed since (is:unread).
+        fresh = self._result_marks == self._marks_version
+        self._run_filter(text, self.query if fresh else None, self._result if fresh else None,
+                         self.rank, self._marks_version)
 
     @work(thread=True, exclusive=True, group="filter")
-    def _run_filter(self, text: str, previous, previous_rows: Sequence[int], rank: bool) -> None:
+    def _run_filter(self, text: str, previous, previous_result, rank: bool, marks_version: int) -> None:
         from ..query import QueryError, parse
 
         worker = get_current_worker()
         try:
             query = parse(text)
         except QueryError as err:
-            self.post_message(FilterDone(None, text, (), 0, str(err)))
+            self.post_message(FilterDone(None, text, None, 0, str(err), marks_version))
             return
-        candidates = None
-        if previous is not None and not rank and query.refines(previous):
-            candidates = previous_rows
+        candidates = None if rank else query.narrowing(previous, previous_result, self.corpus)
         result = query.run(self.corpus, candidates=candidates, rank=rank,
                            is_read=self.read_flags.__getitem__, is_starred=self.star_flags.__getitem__,
                            cancelled=lambda: worker.is_cancelled)
-        if not worker.is_cancelled:
+        if not worker.is_cancelled and result.complete:
             unread = self._count_unread(result.indices)
-            self.post_message(FilterDone(query, text, result.indices, unread, None))
+            self.post_message(FilterDone(query, text, result, unread, None, marks_version))
 
     def on_filter_done(self, message: FilterDone) -> None:
         if message.text != self.filter_bar.value:
@@ -614,10 +629,13 @@ class ReaderApp(App[int]):
             self.query_error = message.error
             self._update_status()
             return
-        self._apply_filter(message.query, message.text, message.indices, message.unread)
+        self._result, self._result_marks = message.result, message.marks_version
+        self._apply_filter(message.query, message.text, message.result.indices, message.unread)
 
     def _apply_filter(self, query, text: str, indices: Sequence[int], unread: int) -> None:
         self.query, self.query_text, self.query_error = query, text, None
+        if query is None:
+            self._result = None
         plist = self.paper_list
         keep = plist.selected
         highlighter = (lambda title: query.highlights(title, "title")) if query is not None else None
