@@ -190,10 +190,16 @@ class PaperList(ScrollView, can_focus=True):
     def _scroll_cursor_into_view(self) -> None:
         height = max(self.scrollable_content_region.height, 1)
         top = round(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        cursor = self.cursor
+        # Stepping past an edge scrolls half a page, not one line: scrolling repaints every row
+        # (~10 KB at 120x40, a lot over SSH), so one step in height/2 pays for it, not each one.
+        if cursor < top:
+            new_top = cursor - height // 2 if cursor == top - 1 else cursor
+        elif cursor >= top + height:
+            new_top = cursor - height + 1 + (height // 2 if cursor == top + height else 0)
+        else:
+            return
+        self.scroll_to(y=max(0, new_top), animate=False, immediate=True)
 
     def move_to(self, position: int) -> None:
         self._set_cursor(position)
