@@ -426,17 +426,9 @@ def bench_query_large(size: int) -> dict:
 
 
 def _large_papers(size: int):
-    from .devtools.generate import digests
-    from .formats import parse_bytes
-    from .model import Paper
+    from .devtools.generate import papers
 
-    out: list[Paper] = []
-    for name, text in digests(days=max(1, size // PER_DAY), per_day=PER_DAY):
-        for p in parse_bytes(text.encode(), name).papers:
-            out.append(p._replace(abstract=""))
-        if len(out) >= size:
-            break
-    return out[:size]
+    return papers(size)
 
 
 # -- report ---------------------------------------------------------------------------------

@@ -98,9 +98,10 @@ def _weekdays(start: dt.date, count: int) -> Iterator[dt.date]:
         day += dt.timedelta(days=1)
 
 
-def digests(days: int, per_day: int, seed: int = 0, start: dt.date = dt.date(2019, 1, 1),
-            categories: tuple[str, ...] = CATEGORIES) -> Iterator[tuple[str, str]]:
-    """Yield (file name, file text) for each synthetic digest."""
+def entries(days: int, per_day: int, seed: int = 0, start: dt.date = dt.date(2019, 1, 1),
+            categories: tuple[str, ...] = CATEGORIES, abstracts: bool = True) -> Iterator[tuple]:
+    """Yield (day, category, number, identifier, version, title, abstract) per paper.
+    Without `abstracts` the abstract is "" (and much cheaper: for a million titles)."""
     rng = random.Random(seed)
     vocab = _vocabulary(rng)
     common = vocab[: len(_WORDS) + len(_STEMS) * len(_SUFFIXES)]
@@ -111,7 +112,6 @@ def digests(days: int, per_day: int, seed: int = 0, start: dt.date = dt.date(201
     for d, day in enumerate(_weekdays(start, days)):
         cat = categories[d % len(categories)]
         yymm = day.strftime("%y%m")
-        lines = [f"# ArXiv {cat} --{day.strftime('%a')}, {day.day} {day.strftime('%b %Y')}"]
         for n in range(1, per_day + 1):
             serial[yymm] = serial.get(yymm, 0) + 1
             ident = f"{yymm}.{serial[yymm]:05d}"
@@ -120,13 +120,43 @@ def digests(days: int, per_day: int, seed: int = 0, start: dt.date = dt.date(201
                 words.insert(rng.randrange(len(words)), rng.choice(_TITLE_SPICE))
             title = " ".join(words)
             title = title[0].upper() + title[1:]
-            abstract = " ".join(rng.choices(pool, k=rng.randint(10, 12)))
-            if rng.random() < 0.1:
-                abstract += rng.choice(_SPICE)
+            abstract = ""
+            if abstracts:
+                abstract = " ".join(rng.choices(pool, k=rng.randint(10, 12)))
+                if rng.random() < 0.1:
+                    abstract += rng.choice(_SPICE)
             version = f"v{rng.randint(1, 3)}" if rng.random() < 0.2 else ""
-            lines.append(f"### {n}.{title}  [ :arrow_down: ](https://arxiv.org/pdf/{ident}{version}.pdf)")
-            lines.append(f">  {abstract} ")
-        yield f"arxiv-{cat}-{day.isoformat()}.md", "\n".join(lines) + "\n"
+            yield day, cat, n, ident, version, title, abstract
+
+
+def digests(days: int, per_day: int, seed: int = 0) -> Iterator[tuple[str, str]]:
+    """Yield (file name, file text) for each synthetic digest."""
+    lines: list[str] = []
+    current = None
+    for day, cat, n, ident, version, title, abstract in entries(days, per_day, seed):
+        if (day, cat) != current:
+            if current is not None:
+                yield f"arxiv-{current[1]}-{current[0].isoformat()}.md", "\n".join(lines) + "\n"
+            current = (day, cat)
+            lines = [f"# ArXiv {cat} --{day.strftime('%a')}, {day.day} {day.strftime('%b %Y')}"]
+        lines.append(f"### {n}.{title}  [ :arrow_down: ](https://arxiv.org/pdf/{ident}{version}.pdf)")
+        lines.append(f">  {abstract} ")
+    if current is not None:
+        yield f"arxiv-{current[1]}-{current[0].isoformat()}.md", "\n".join(lines) + "\n"
+
+
+def papers(count: int, seed: int = 0, abstracts: bool = False) -> list:
+    """`count` Paper objects without going through files (the benchmark's million titles)."""
+    from ..model import Paper
+
+    out = []
+    for day, cat, n, ident, version, title, abstract in entries(-(-count // 400), 400, seed,
+                                                                abstracts=abstracts):
+        out.append(Paper(ident, version[1:] or None, title, abstract, f"https://arxiv.org/pdf/{ident}{version}",
+                         cat, day.isoformat(), n, "generated", n, (cat,)))
+        if len(out) == count:
+            break
+    return out
 
 
 def generate(directory: Path, days: int, per_day: int, seed: int = 0) -> list[Path]:
