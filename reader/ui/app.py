@@ -159,10 +159,11 @@ class ReaderApp(App[int]):
         # A priority binding runs as the key arrives, so the keys typed right after "/" already
         # go to the filter bar (a normal binding runs only after they were routed to the list).
         Binding("slash", "focus_filter", "Filter", key_display="/", id="app.filter", priority=True,
-                tooltip="Type to filter; Enter keeps the filter, Esc clears it"),
+                tooltip="Filter: type; Enter keeps it, Esc clears it"),
         Binding("tab", "switch_pane", "Pane", show=False, priority=True, id="app.switch_pane",
-                tooltip="Move between the paper list and the abstract pane"),
-        Binding("shift+tab", "switch_pane", "Pane", show=False, priority=True, id="app.switch_pane_back"),
+                tooltip="Switch between the list and the abstract"),
+        Binding("shift+tab", "switch_pane", "Pane", show=False, priority=True, id="app.switch_pane_back",
+                tooltip="The same, backwards"),
         Binding("space", "read_next", "Read+next", key_display="space", id="app.read_next",
                 tooltip="Mark read and go to the next unread paper"),
         Binding("m", "toggle_read", "Read", id="app.toggle_read", tooltip="Toggle read/unread"),
@@ -179,7 +180,7 @@ class ReaderApp(App[int]):
                 tooltip="Toggle ranking by match score"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="app.clear_filter"),
         Binding("ctrl+s", "save_query", "Save query", show=False, id="app.save_query",
-                tooltip="Save the current filter to the next free key 1-9"),
+                tooltip="Save the filter on the next free digit"),
         *[Binding(str(n), f"saved_query({n})", f"Query {n}", show=False, id=f"app.query_{n}")
           for n in range(1, 10)],
     ]
@@ -757,9 +758,11 @@ class ReaderApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        seen = {"quit"}  # Textual's own commands already offer Quit
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            if binding.tooltip and binding.action not in ("quit",):
+            if binding.tooltip and binding.action not in seen:
+                seen.add(binding.action)
                 action = binding.action
                 key = self.get_key_display(binding)
                 yield SystemCommand(binding.tooltip, f"key: {key}",

@@ -25,7 +25,8 @@ _MARK_ACTIONS = {"read_next", "toggle_read", "toggle_star", "next_unread", "prev
 _FILTER_ACTIONS = {"focus_filter", "clear_filter", "toggle_rank", "save_query"}
 
 _FILTER_HELP = (
-    ("words", "every word must match title, abstract or id (smart case)"),
+    ("words", "all must match: title, abstract or id"),
+    ("Capital letters", "make that word case-sensitive"),
     ("a | b   !word", "either / exclude"),
     ("'exact  \"a phrase\"", "exact substring / phrase"),
     ("^start  end$", "anchored to the title"),
@@ -34,7 +35,6 @@ _FILTER_HELP = (
     ("is:unread is:read is:starred", "state"),
     ("Enter / Esc", "keep the filter / clear it (again: leave)"),
     ("up / down", "previous queries (in the filter bar)"),
-    ("1-9", "apply a saved query"),
 )
 
 
@@ -73,7 +73,7 @@ def help_text(app: "App") -> Content:
         parts += [(title, "bold $text-accent"), "\n"]
         entries = rows[name] + (list(_FILTER_HELP) if name == "filter" else [])
         for keys, what in entries:
-            parts += [(f"  {keys:<28}", "bold"), what, "\n"]
+            parts += [(f"  {keys:<29} ", "bold"), what, "\n"]
         parts.append("\n")
     parts.append(("Esc, q or ? closes this help.", "$text-muted"))
     return Content.assemble(*parts)
@@ -95,7 +95,7 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
+        width: 92; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
     }
     """
