@@ -25,25 +25,17 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .paths import user_dir
+
 HISTORY_LIMIT = 200
 
 
 def config_dir() -> Path:
-    env = os.environ.get("ARXIV_READER_CONFIG_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("arxiv-reader", appauthor=False))
+    return user_dir("config")
 
 
 def history_path() -> Path:
-    env = os.environ.get("ARXIV_READER_DATA_DIR")
-    if env:
-        return Path(env) / "history.txt"
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("arxiv-reader", appauthor=False)) / "history.txt"
+    return user_dir("state") / "history.txt"
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .formats import ParseResult, parse_bytes
 from .model import Diagnostic, Digest, Paper
+from .paths import user_dir
 
 DIGEST_SUFFIXES = (".md",)
 _CACHE_VERSION = 1
@@ -28,12 +29,7 @@ class LibraryError(Exception):
 
 
 def default_cache_dir() -> Path:
-    env = os.environ.get("ARXIV_READER_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("arxiv-reader", appauthor=False))
+    return user_dir("cache")
 
 
 def bundled_samples() -> Path:

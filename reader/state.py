@@ -163,7 +163,7 @@ from json.encoder import encode_basestring as _json_string  # C-accelerated, kee
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-import platformdirs
+from .paths import user_dir
 
 __all__ = [
     "FIELDS", "FORMAT", "VERSION", "Event", "StateError", "StateStore", "default_state_dir",
@@ -214,10 +214,7 @@ class Event:
 
 def default_state_dir() -> Path:
     """Where marks live: ``$ARXIV_READER_DATA_DIR``, else the platform's user data directory."""
-    override = os.environ.get("ARXIV_READER_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir("arxiv-reader", appauthor=False))
+    return user_dir("data")
 
 
 # -- lines ------------------------------------------------------------------------------------

@@ -7,9 +7,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path, monkeypatch):
-    for name in ("DATA", "CACHE", "CONFIG"):
+    for name in ("DATA", "CACHE", "CONFIG", "STATE"):
         path = tmp_path / f"user-{name.lower()}"
         monkeypatch.setenv(f"ARXIV_READER_{name}_DIR", str(path))
         monkeypatch.setenv(f"XDG_{name}_HOME", str(path))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "user-state"))
     return tmp_path
