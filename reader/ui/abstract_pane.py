@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.segment import Segment
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content, Span
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -20,6 +20,7 @@ from textual.style import Style
 from textual.visual import Visual
 
 from ..model import Paper, abs_url, pdf_url
+from .keys import movement_bindings
 
 Spans = Sequence[tuple[int, int]]
 
@@ -80,16 +81,11 @@ class AbstractPane(ScrollView, can_focus=True):
     while its layout settles (measured: ~20 KB per cursor move at 120x40 instead of ~9 KB).
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "scroll_down", "Scroll down", show=False, id="pane.down"),
-        Binding("k,up", "scroll_up", "Scroll up", show=False, id="pane.up"),
-        Binding("g,home", "scroll_home", "Top", show=False, id="pane.top"),
-        Binding("G,end", "scroll_end", "Bottom", show=False, id="pane.bottom"),
-        Binding("ctrl+d", "half_page(1)", "Half page down", show=False, id="pane.half_down"),
-        Binding("ctrl+u", "half_page(-1)", "Half page up", show=False, id="pane.half_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="pane.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="pane.page_up"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = movement_bindings("pane", {
+        "down": "scroll_down", "up": "scroll_up", "first": "scroll_home", "last": "scroll_end",
+        "half_down": "half_page(1)", "half_up": "half_page(-1)",
+        "page_down": "page_down", "page_up": "page_up",
+    })
 
     DEFAULT_CSS = """
     AbstractPane {

@@ -15,7 +15,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..model import Paper
+from .keys import movement_bindings
 
 UNREAD_MARK = "●"
 READ_MARK = " "
@@ -35,16 +36,11 @@ Highlighter = Callable[[str], Sequence[tuple[int, int]]]
 class PaperList(ScrollView, can_focus=True):
     """A virtual list of papers with a cursor, read/star markers and match highlights."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("g,home", "first", "First", show=False, id="list.first"),
-        Binding("G,end", "last", "Last", show=False, id="list.last"),
-        Binding("ctrl+d", "half_page_down", "Half page down", show=False, id="list.half_down"),
-        Binding("ctrl+u", "half_page_up", "Half page up", show=False, id="list.half_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = movement_bindings("list", {
+        "down": "cursor_down", "up": "cursor_up", "first": "first", "last": "last",
+        "half_down": "half_page_down", "half_up": "half_page_up",
+        "page_down": "page_down", "page_up": "page_up",
+    })
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "paper-list--cursor",

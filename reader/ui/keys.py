@@ -1,0 +1,23 @@
+"""The movement keys, shared by the paper list and the abstract pane (where they scroll)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+MOVEMENT: dict[str, tuple[str, str]] = {
+    # name: (keys, description)
+    "down": ("j,down", "Down"),
+    "up": ("k,up", "Up"),
+    "first": ("g,home", "First"),
+    "last": ("G,end", "Last"),
+    "half_down": ("ctrl+d", "Half page down"),
+    "half_up": ("ctrl+u", "Half page up"),
+    "page_down": ("pagedown", "Page down"),
+    "page_up": ("pageup", "Page up"),
+}
+
+
+def movement_bindings(prefix: str, actions: dict[str, str]) -> list[Binding]:
+    """One hidden Binding per movement, with the id ``PREFIX.NAME`` (for keymaps)."""
+    return [Binding(MOVEMENT[name][0], action, MOVEMENT[name][1], show=False, id=f"{prefix}.{name}")
+            for name, action in actions.items()]
