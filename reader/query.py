@@ -1,7 +1,8 @@
 """The filter language: parse a query once, match it fast over many papers.
 
     q = parse('segmantation cat:cs.CV !is:read')     # QueryError (one line) on a bad query
-    corpus = Corpus.build(library.papers)             # once per loaded library
+    corpus = Corpus.build(library.papers, titles)     # once per loaded library
+    corpus.prepare()                                  # from a worker: the word indexes
     result = q.run(corpus, is_read=..., rank=False)   # Result(indices, scores, fuzzy)
     q.highlights(display_title, "title")              # [(start, end), ...] to highlight
 
@@ -49,18 +50,29 @@ field value, bad or impossible date, reversed date range, unknown ``is:`` state,
 
 Speed
 -----
-`Corpus.build` keeps one casefolded copy of every display title (str) and abstract (UTF-8
-bytes: one byte a character even when an "α" or "’" would make a str take two), plus small
-per-category/per-date tables. Terms run cheapest first over a shrinking candidate list. Text
-terms remember their matches over the whole corpus (a small LRU cache on the corpus, 4 bytes an
-index), so a word that grows one keystroke at a time is only searched inside its previous
-matches, and a word known to be absent needs no scan to decide on the fuzzy fallback. The
-fuzzy index (title word -> papers) is built on first use, or ahead of time with
-`Corpus.prepare_fuzzy` from a worker. Scores are only computed for ``rank=True`` or when read.
+`Corpus.build` keeps the display titles and their casefold, the abstracts' display text (the
+paper's own string whenever it needs no conversion: no second copy of 125 MB at 100,000 papers)
+and small per-category/per-date tables. `Corpus.prepare` (call it from a worker: seconds at
+100,000 papers) adds word indexes of the titles and the abstracts: every distinct word
+(maximal run of ``\\w`` in the casefolded text) of every paper, frequent words as bitsets, the
+others as arrays, in segments of 8,192 papers. A needle made of word characters is inside a text
+exactly when it is inside one of its words, so such a term is answered from the index alone (the
+words that contain it are found with `bytes.find` over the words joined by newlines); other
+terms (phrases, punctuation, anchors, capitals) take the papers whose words contain each of
+their word runs and check those on the text. Until an index is there (or for the papers past its
+last segment) the text itself is checked, with the same answers; `Corpus.ready` tells when both
+indexes are complete. The title index is also the fuzzy index.
+
+Terms run cheapest first over a shrinking candidate list. Text terms remember their matches over
+the whole corpus (a small LRU cache on the corpus, 4 bytes an index), so a word that grows one
+keystroke at a time is only searched inside its previous matches, and a word known to be absent
+needs no search to decide on the fuzzy fallback. Scores are only computed for ``rank=True`` or
+when read.
 
 Threads: a `Corpus` may be searched from several threads at once (its caches take a lock), and
 `cancelled` lets a stale run stop early. `Query.run` holds the GIL in long list comprehensions,
 so run it in a thread worker with `cancelled` polling `is_cancelled`, never on the UI thread.
+`prepare` gives way to running searches (it sleeps while one runs).
 """
 
 from __future__ import annotations
@@ -68,14 +80,15 @@ from __future__ import annotations
 import calendar
 import operator
 import re
-from array import array
 import threading
 import time
-from collections import OrderedDict
+from array import array
+from bisect import bisect_right
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import AnyStr
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import accumulate, chain, compress, islice, repeat
+from typing import AnyStr
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -397,6 +410,10 @@ _CHUNK = 8192
 _CACHE_ENTRIES = 48
 _CACHE_INTS = 2_000_000
 """At most this many cached indices (4 bytes each) across the cache entries."""
+_SEGMENT = 8192
+"""Papers per segment of the abstract index: each segment is searchable as soon as it is built."""
+_MASKS = 24
+"""Word masks (one byte a paper) kept by the corpus."""
 
 
 def _fold_search(text: str) -> str:
@@ -407,32 +424,279 @@ def _fold_search(text: str) -> str:
 
 
 def _utf8(text: str) -> bytes:
-    # A substring test gives the same answer on UTF-8 bytes as on the text, and the bytes take one
-    # byte a character where a str with one "α" or "’" in it takes two.
+    # A substring test gives the same answer on UTF-8 bytes as on the text (UTF-8 is
+    # self-synchronising), and the index keeps its words as UTF-8.
     return text.encode("utf-8", "surrogatepass")
+
+
+def _has_folded(text: str, folded: str, folded_ascii: bool) -> bool:
+    """``folded in text.casefold()``, cheaply: casefolding is per character and idempotent, so a
+    literal occurrence in `text` is one in its casefold, and an ASCII text folds like lower()."""
+    if folded in text:
+        return True
+    if text.isascii():
+        return folded_ascii and folded in text.lower()
+    return folded in text.casefold()
+
+
+def _fold_contains(text: str, folded: str, start: bool, end: bool) -> bool:
+    """`_contains` on ``text.casefold()``, with the same shortcuts as `_has_folded`."""
+    if not start and not end:
+        return _has_folded(text, folded, folded.isascii())
+    if _contains(text, folded, start, end):
+        return True
+    return _contains(text.lower() if text.isascii() else text.casefold(), folded, start, end)
+
+
+# -- the word index
+#
+# A needle made only of word characters (``\w``: `str.isalnum` or "_") occurs in a casefolded
+# text exactly when it occurs inside one of the text's words (maximal runs of word characters).
+# So an index of the distinct words of every paper answers such needles exactly: find the
+# vocabulary words that contain the needle (one `bytes.find` loop over the words joined by
+# "\n"), then take the union of their papers. Frequent words keep their papers as a bitset (a
+# Python int, one bit a paper: the union is an OR), the others as sorted arrays of uint16
+# offsets into their segment. Other needles use the index as a prefilter (each of their word runs
+# must occur) and are checked on the text.
+
+_ASCII_WORD = frozenset(b for b in range(128) if chr(b).isalnum() or b == 0x5F)
+_TOKEN_BYTES = bytes(b if b >= 0x80 or b in _ASCII_WORD else 0x20 for b in range(256))
+"""UTF-8 text -> ASCII non-word bytes become spaces (non-ASCII words are split by `_WORD_RE`)."""
+_LOWER_TOKEN_BYTES = bytes(
+    (b | 0x20 if 0x41 <= b <= 0x5A else b) if b >= 0x80 or b in _ASCII_WORD else 0x20 for b in range(256)
+)
+_PLANES = tuple(bytes((b >> k) & 1 for b in range(256)) for k in range(8))
+_NOT01 = b"\x01" + bytes(255)
+"""0 -> 1, anything else -> 0."""
+
+
+def _tokens(folded: str) -> set[bytes]:
+    """The distinct words (maximal ``\\w`` runs) of an already casefolded text, as UTF-8."""
+    if folded.isascii():
+        return set(folded.encode("ascii").translate(_TOKEN_BYTES).split())
+    return _split_odd(set(_utf8(folded).translate(_TOKEN_BYTES).split()))
+
+
+def _text_tokens(text: str) -> set[bytes]:
+    """The distinct words of ``text.casefold()``, as UTF-8."""
+    if text.isascii():
+        return set(text.encode("ascii").translate(_LOWER_TOKEN_BYTES).split())
+    return _split_odd(set(_utf8(text.casefold()).translate(_TOKEN_BYTES).split()))
+
+
+def _split_odd(toks: set[bytes]) -> set[bytes]:
+    # Pieces with non-ASCII bytes may still hold non-word characters ("’", "—", a combining mark).
+    odd = [t for t in toks if not t.isascii()]
+    for t in odd:
+        toks.discard(t)
+        toks.update(_utf8(w) for w in _WORD_RE.findall(t.decode("utf-8", "surrogatepass")))
+    return toks
+
+
+def _bits_to_mask(bits: int, size: int) -> bytearray:
+    """A bitset of `size` bits as one byte (0 or 1) a bit."""
+    nbytes = (size + 7) >> 3
+    packed = bits.to_bytes(nbytes, "little")
+    mask = bytearray(nbytes << 3)
+    for k in range(8):
+        mask[k::8] = packed.translate(_PLANES[k])
+    del mask[size:]
+    return mask
+
+
+def _mask_to_bits(mask: bytes | bytearray) -> int:
+    """The inverse of `_bits_to_mask` (bytes 0 or 1)."""
+    pad = (-len(mask)) & 7
+    if pad:
+        mask = bytes(mask) + bytes(pad)
+    bits = 0
+    for k in range(8):
+        bits |= int.from_bytes(mask[k::8], "little") << k
+    return bits
+
+
+def _word_list(words: list[bytes]) -> tuple[bytes, array]:
+    """Words joined by "\\n" (with one before and after) and the offset of each (plus the end)."""
+    blob = b"\n" + b"\n".join(words) + b"\n"
+    return blob, array("i", accumulate((len(w) + 1 for w in words), initial=1))
+
+
+Verifier = Callable[[list[int]], list[int]]
+
+
+class _Segment:
+    """The word index of papers ``base .. base + size - 1``."""
+
+    __slots__ = ("base", "size", "dense", "dstarts", "dbits", "rare", "rstarts", "roffs", "rpost")
+
+    def __init__(self, base: int, size: int, token_sets: Iterable[set[bytes]], shift: int = 5) -> None:
+        self.base, self.size = base, size
+        papers: defaultdict[bytes, list[int]] = defaultdict(list)
+        get, append = papers.__getitem__, list.append
+        for j, toks in enumerate(token_sets):
+            deque(map(append, map(get, toks), repeat(j)), 0)
+        dense: list[bytes] = []
+        dbits: list[int] = []
+        rare: list[bytes] = []
+        lists: list[list[int]] = []
+        # From here (`shift` = 5) a bitset costs at most twice an array (2 bytes a paper), and OR-s fast.
+        limit = max(2, size >> shift)
+        # Frequent words first, the most frequent first: a union of them is often complete early.
+        for w, got in sorted(papers.items(), key=lambda item: -len(item[1])):
+            if len(got) >= limit:
+                mask = bytearray(size)
+                deque(map(mask.__setitem__, got, repeat(1)), 0)
+                dense.append(w)
+                dbits.append(_mask_to_bits(mask))
+            else:
+                rare.append(w)
+                lists.append(got)
+        del papers
+        self.dense, self.dstarts = _word_list(dense)
+        self.dbits = dbits
+        self.rare, self.rstarts = _word_list(rare)
+        self.roffs = array("i", accumulate(map(len, lists), initial=0))
+        self.rpost = array("H" if size <= 1 << 16 else "i", chain.from_iterable(lists))
+
+    def mask(self, needle: bytes, verify: Verifier | None, cost: float = 3.0) -> bytearray | None:
+        """One byte a paper of the segment: 1 where a word contains `needle`; None for none.
+        A "\\n" first or last in `needle` stands for the start or end of the word.
+
+        `verify`, when given, checks papers on their text (global indices in, those that match
+        out) at about `cost` µs a paper; walking one of the other words costs about 1 µs. Once
+        the frequent words are OR-ed, the papers they leave are verified rather than walking more
+        words than that would cost (thousands of words contain a short needle)."""
+        size = self.size
+        bits = 0
+        dbits = self.dbits
+        blob, starts = self.dense, self.dstarts
+        lead = needle[:1] == b"\n"  # "\nab": words that start with "ab"; "ab\n": that end with it
+        pos = blob.find(needle)
+        ored = 0
+        while pos >= 0:
+            k = bisect_right(starts, pos + lead) - 1
+            bits |= dbits[k]
+            ored += 1
+            if not ored & 7 and verify is not None and (size - bits.bit_count()) * cost <= 50:
+                return self._verified(bits, verify)
+            pos = blob.find(needle, starts[k + 1] - lead)
+        missing = size - bits.bit_count()
+        if not missing:
+            return _bits_to_mask(bits, size)
+        # Walking a word costs about 1 µs and 0.1 µs a paper it has.
+        budget = missing * cost + 20 if verify is not None else float("inf")
+        rare: list[int] = []
+        blob, starts, offs = self.rare, self.rstarts, self.roffs
+        pos = blob.find(needle)
+        while pos >= 0:
+            k = bisect_right(starts, pos + lead) - 1
+            rare.append(k)
+            budget -= 1 + (offs[k + 1] - offs[k]) * 0.1
+            if budget < 0:
+                assert verify is not None
+                return self._verified(bits, verify)
+            pos = blob.find(needle, starts[k + 1] - lead)
+        if not rare:
+            return _bits_to_mask(bits, size) if bits else None
+        mask = _bits_to_mask(bits, size) if bits else bytearray(size)
+        post, offs, setitem = self.rpost, self.roffs, mask.__setitem__
+        for k in rare:
+            deque(map(setitem, post[offs[k] : offs[k + 1]], repeat(1)), 0)
+        return mask
+
+    def _verified(self, bits: int, verify: Verifier) -> bytearray:
+        size, base = self.size, self.base
+        mask = _bits_to_mask(bits, size) if bits else bytearray(size)
+        hits = verify(list(compress(range(base, base + size), mask.translate(_NOT01))))
+        deque(map(mask.__setitem__, map(operator.sub, hits, repeat(base)), repeat(1)), 0)
+        return mask
+
+    def has(self, needle: bytes) -> bool:
+        return self.dense.find(needle) >= 0 or self.rare.find(needle) >= 0
+
+    def words(self) -> list[bytes]:
+        out = self.dense[1:-1].split(b"\n") if len(self.dense) > 2 else []
+        if len(self.rare) > 2:
+            out += self.rare[1:-1].split(b"\n")
+        return out
+
+    def papers_of_word(self, word: bytes) -> list[int]:
+        """The papers (global indices) that have `word` itself."""
+        key = b"\n" + word + b"\n"
+        base = self.base
+        pos = self.dense.find(key)
+        if pos >= 0:
+            k = bisect_right(self.dstarts, pos + 1) - 1
+            return list(compress(range(base, base + self.size), _bits_to_mask(self.dbits[k], self.size)))
+        pos = self.rare.find(key)
+        if pos < 0:
+            return []
+        k = bisect_right(self.rstarts, pos + 1) - 1
+        got = self.rpost[self.roffs[k] : self.roffs[k + 1]]
+        return list(map(base.__add__, got)) if base else list(got)
+
+
+class _Index:
+    """The word index of one field, in segments; papers past the last segment are not covered
+    yet (the corpus checks them on their text)."""
+
+    __slots__ = ("segments",)
+
+    def __init__(self) -> None:
+        self.segments: tuple[_Segment, ...] = ()
+
+    @staticmethod
+    def covered(segments: tuple[_Segment, ...]) -> int:
+        return segments[-1].base + segments[-1].size if segments else 0
+
+    def mask(self, needle: bytes, n: int, verify: Verifier | None = None,
+             cost: float = 3.0) -> tuple[bytearray, int]:  # fmt: skip
+        """One byte a paper of the corpus (`n` papers): 1 where a word contains `needle`, for the
+        papers covered (the second value); 0 past them."""
+        segments = self.segments
+        out = bytearray(n)
+        for seg in segments:
+            got = seg.mask(needle, verify, cost)
+            if got is not None:
+                out[seg.base : seg.base + seg.size] = got
+        return out, self.covered(segments)
+
+
+def _build_index(index: _Index, token_sets: Callable[[int, int], Iterable[set[bytes]]], n: int,
+                 segment: int, shift: int = 5) -> None:  # fmt: skip
+    """Fill `index` with segments of papers 0 .. n-1, publishing each as it is done."""
+    for base in range(_Index.covered(index.segments), n, segment):
+        end = min(n, base + segment)
+        index.segments = (*index.segments, _Segment(base, end - base, token_sets(base, end), shift))
 
 
 class Corpus:
     """Search data for one sequence of papers, built once and never changed (rebuild it when the
-    library changes). Safe to share between threads: its caches take a lock."""
+    library changes). Safe to share between threads: its caches take a lock.
+
+    `build` keeps the display titles (and their casefold), the abstracts' display text (the
+    paper's own string whenever it needs no conversion) and small per-category/per-date tables.
+    `prepare` (from a worker: it takes seconds at 100,000 papers) adds word indexes of the titles
+    and the abstracts; until they are there, searches check the text itself, with the same
+    answers, only slower."""
 
     __slots__ = (
-        "papers", "_n", "_tdisp", "_tfold", "_afold", "_ids", "_cats", "_dates", "_plain",
-        "_cat_kinds", "_date_kinds", "_id_chars", "_has_abstracts", "_filters", "_lock", "_build_lock", "_exact", "_exact_ints", "_present",
-        "_words", "_vocab", "_prefix_tables", "_fuzzy_cache", "_abs_cache",
+        "papers", "_n", "_tdisp", "_tfold", "_atext", "_ids", "_cats", "_dates",
+        "_cat_kinds", "_date_kinds", "_id_chars", "_has_abstracts", "_filters", "_lock", "_build_lock",
+        "_abuild_lock", "_exact", "_exact_ints", "_present", "_tindex", "_aindex", "_vocab",
+        "_prefix_tables", "_fuzzy_cache", "_masks", "_busy",
     )  # fmt: skip
 
     def __init__(self) -> None:
         self.papers: Sequence[Paper] = ()
         self._n = 0
-        self._tdisp: list[str] = []
+        self._tdisp: Sequence[str] = []
         self._tfold: list[str] = []
-        self._afold: list[bytes] = []
-        """Casefolded display abstracts, UTF-8: the one big copy the corpus keeps."""
+        self._atext: list[str] = []
+        """Display abstracts, line breaks as spaces: the paper's own string when it needs no change."""
         self._ids: list[str] = []
         self._cats: list[tuple[str, ...]] = []
         self._dates: list[str] = []
-        self._plain = bytearray()
         self._cat_kinds: list[tuple[str, ...]] = []
         self._date_kinds: list[str] = []
         self._id_chars: frozenset[str] = frozenset()
@@ -443,35 +707,52 @@ class Corpus:
         self._lock = threading.Lock()
         """Guards the small caches; never held for long."""
         self._build_lock = threading.Lock()
-        """Guards building the fuzzy index, which takes a while."""
+        """Guards building the title index (the fuzzy index)."""
+        self._abuild_lock = threading.Lock()
+        """Guards building the abstract index."""
         # Global exact matches of text terms: key -> sorted array of paper indices.
         self._exact: OrderedDict[tuple, array] = OrderedDict()
         self._exact_ints = 0
         self._present: OrderedDict[tuple, None] = OrderedDict()
-        self._words: dict[str, array] | None = None
-        """Fuzzy index: every title word -> the papers whose title has it."""
+        self._tindex: _Index | None = None
+        """Title words (the fuzzy index too), there once complete."""
+        self._aindex = _Index()
         self._vocab: list[str] = []
-        self._prefix_tables: dict[int, tuple[list[str], list[list[str]]]] = {}
-        self._fuzzy_cache: OrderedDict[tuple[str, int], dict[str, float]] = OrderedDict()
-        self._abs_cache: OrderedDict[int, str] = OrderedDict()
+        """Every title word, sorted."""
+        self._prefix_tables: dict[int, tuple[list[str], list[list[int]]]] = {}
+        self._fuzzy_cache: OrderedDict[tuple[str, int], dict[int, float]] = OrderedDict()
+        self._masks: OrderedDict[tuple[int, bytes], tuple[bytearray, int]] = OrderedDict()
+        """(field, word) -> (papers whose words in that field contain it, papers covered)."""
+        self._busy = 0
+        """Searches running: building the abstract index gives way to them."""
 
     @classmethod
-    def build(cls, papers: Sequence[Paper]) -> Corpus:
+    def build(cls, papers: Sequence[Paper], titles: Sequence[str] | None = None) -> Corpus:
+        """`titles`, when given, are ``display_title(p.title)`` for every paper (kept, not copied)."""
         c = cls()
         c.papers = papers
-        c._n = len(papers)
-        tdisp = c._tdisp = [display_title(p.title or "") for p in papers]
-        c._tfold = [_fold_search(t) for t in tdisp]
-        afold = []
-        plain = bytearray(c._n)
-        for i, p in enumerate(papers):
+        n = c._n = len(papers)
+        if titles is None:
+            titles = [display_title(p.title or "") for p in papers]
+        elif len(titles) != n:
+            raise ValueError(f"{len(titles)} titles for {n} papers")
+        c._tdisp = titles
+        tfold = []
+        for t in titles:
+            f = _fold_search(t)
+            tfold.append(t if f == t else f)
+        c._tfold = tfold
+        atext = []
+        for p in papers:
             raw = p.abstract or ""
             shown = display_text(raw)
-            if shown is raw or shown == raw:
-                plain[i] = 1
-            afold.append(_utf8(_fold_search(shown)))
-        c._afold = afold
-        c._plain = plain
+            if shown == raw:
+                shown = raw  # the usual case: no second copy
+            if "\n" in shown:
+                shown = shown.replace("\n", " ")
+            atext.append(shown)
+        c._atext = atext
+        c._has_abstracts = any(atext)
         ids = []
         for p in papers:
             ident = p.id or ""
@@ -479,7 +760,6 @@ class Corpus:
             ids.append(ident if folded == ident else folded)  # share the usual all-digit ones
         c._ids = ids
         c._id_chars = frozenset("".join(ids))
-        c._has_abstracts = any(afold)
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}
         cats = []
         for p in papers:
@@ -494,23 +774,95 @@ class Corpus:
     def __len__(self) -> int:
         return self._n
 
-    # -- display text for case-sensitive checks (one copy is kept only for plain abstracts: the raw)
+    # -- indexes
+
+    def prepare(self) -> None:
+        """Build the title index (also used by the fuzzy fallback) and the abstract index now.
+        Meant for a worker thread; searches may run meanwhile (they use each abstract segment as
+        soon as it is built, and building pauses while a search runs)."""
+        self._title_index()
+        if not self._has_abstracts:
+            return
+        with self._abuild_lock:
+            atext = self._atext
+
+            def token_sets(a: int, b: int) -> Iterable[set[bytes]]:
+                for k in range(a, b):
+                    if not k & 255:
+                        while self._busy:
+                            time.sleep(0.002)
+                    yield _text_tokens(atext[k])
+
+            _build_index(self._aindex, token_sets, self._n, _SEGMENT)
+
+    prepare_fuzzy = prepare
+
+    @property
+    def ready(self) -> bool:
+        """Both indexes are built (or there are no abstracts to index)."""
+        return self._tindex is not None and (
+            not self._has_abstracts or _Index.covered(self._aindex.segments) == self._n
+        )
+
+    def _title_index(self, poll: Callable[[], None] | None = None) -> _Index:
+        index = self._tindex
+        if index is not None:
+            return index
+        # Another thread may be building it: wait, but let `poll` abandon the wait.
+        while not self._build_lock.acquire(timeout=0.05):
+            if poll is not None:
+                poll()
+        try:
+            if self._tindex is None:
+                tfold = self._tfold
+                index = _Index()
+                _build_index(index, lambda a, b: map(_tokens, tfold[a:b]), self._n, _SEGMENT, shift=7)
+                words: set[bytes] = set()
+                for seg in index.segments:
+                    words.update(seg.words())
+                self._vocab = sorted(w.decode("utf-8", "surrogatepass") for w in words)
+                self._tindex = index
+            return self._tindex
+        finally:
+            self._build_lock.release()
+
+    def _word_mask(self, field: int, word: bytes) -> tuple[bytearray, int] | None:
+        """Papers whose `field` (TITLE or ABSTRACT) has a word containing `word` (casefolded UTF-8,
+        word characters only), as one byte a paper, and how many papers that covers (the rest
+        must be checked on the text); None when that field has no index yet."""
+        key = (field, word)
+        with self._lock:
+            hit = self._masks.get(key)
+            if hit is not None:
+                self._masks.move_to_end(key)
+        if field == TITLE:
+            index = self._tindex
+            if index is None:
+                return None
+            if hit is not None:
+                return hit
+            tf = self._tfold
+            folded = word.strip(b"\n").decode("utf-8", "surrogatepass")
+            hit = index.mask(word, self._n, lambda where: [i for i in where if folded in tf[i]], 0.15)
+        else:
+            covered = _Index.covered(self._aindex.segments)
+            if not covered:
+                return None
+            if hit is not None and hit[1] == covered:
+                return hit
+            at = self._atext
+            folded = word.strip(b"\n").decode("utf-8", "surrogatepass")
+            ascii_ = folded.isascii()
+            hit = self._aindex.mask(word, self._n, lambda where: [i for i in where if _has_folded(at[i], folded, ascii_)])
+        with self._lock:
+            self._masks[key] = hit
+            self._masks.move_to_end(key)
+            while len(self._masks) > _MASKS:
+                self._masks.popitem(last=False)
+        return hit
 
     def _abstract(self, i: int) -> str:
-        if self._plain[i]:
-            raw = self.papers[i].abstract or ""
-            return raw.replace("\n", " ") if "\n" in raw else raw
-        with self._lock:
-            hit = self._abs_cache.get(i)
-            if hit is not None:
-                self._abs_cache.move_to_end(i)
-                return hit
-        shown = display_text(self.papers[i].abstract or "").replace("\n", " ")
-        with self._lock:
-            self._abs_cache[i] = shown
-            if len(self._abs_cache) > 4096:
-                self._abs_cache.popitem(last=False)
-        return shown
+        return self._atext[i]
 
     # -- cache of global exact matches
 
@@ -608,57 +960,28 @@ class Corpus:
                     total -= len(dropped)
         return list(hits) if len(cur) == self._n else _intersect(hits, cur)
 
-    # -- fuzzy index: the words of every title
+    # -- fuzzy: the words of every title
 
-    def prepare_fuzzy(self) -> None:
-        """Build the fuzzy index now (it is otherwise built on the first fuzzy search)."""
-        self._title_words()
-
-    def _title_words(self, poll: Callable[[], None] | None = None) -> dict[str, array]:
-        words = self._words
-        if words is not None:
-            return words
-        # Another thread may be building it: wait, but let `poll` abandon the wait.
-        while not self._build_lock.acquire(timeout=0.05):
-            if poll is not None:
-                poll()
-        try:
-            if self._words is None:
-                postings: dict[str, list[int]] = {}
-                get = postings.get
-                find = _WORD_RE.findall
-                for i, t in enumerate(self._tfold):
-                    for w in set(find(t)):
-                        hit = get(w)
-                        if hit is None:
-                            postings[w] = [i]
-                        else:
-                            hit.append(i)
-                self._vocab = list(postings)
-                self._words = {w: array("i", hit) for w, hit in postings.items()}
-            return self._words
-        finally:
-            self._build_lock.release()
-
-    def _prefix_table(self, length: int) -> tuple[list[str], list[list[str]]]:
+    def _prefix_table(self, length: int) -> tuple[list[str], list[list[int]]]:
         table = self._prefix_tables.get(length)
         if table is None:
-            groups: dict[str, list[str]] = {}
-            for w in self._vocab:
+            groups: dict[str, list[int]] = {}
+            for ref, w in enumerate(self._vocab):
                 if len(w) >= length:
                     p = w[:length]
                     g = groups.get(p)
                     if g is None:
-                        groups[p] = [w]
+                        groups[p] = [ref]
                     else:
-                        g.append(w)
+                        g.append(ref)
             table = (list(groups), list(groups.values()))
             with self._lock:
                 self._prefix_tables[length] = table
         return table
 
-    def fuzzy_words(self, word: str, poll: Callable[[], None] | None = None) -> dict[str, float]:
-        """Title words a misspelt `word` (casefolded) stands for, each with a quality in (0, 1]."""
+    def _fuzzy_refs(self, word: str, poll: Callable[[], None] | None = None) -> dict[int, float]:
+        """Title words (by `_vocab` position) a misspelt `word` (casefolded) stands for, each with
+        a quality in (0, 1]."""
         k = max_typos(len(word))
         if k == 0:
             return {}
@@ -667,22 +990,29 @@ class Corpus:
             hit = self._fuzzy_cache.get(key)
         if hit is not None:
             return hit
-        self._title_words(poll)
-        found: dict[str, float] = {}
+        self._title_index(poll)
+        vocab = self._vocab
+        found: dict[int, float] = {}
         n = len(word)
         for length in range(max(1, n - k), n + k + 1):
             keys, groups = self._prefix_table(length)
             for _, dist, idx in process.extract(word, keys, scorer=OSA.distance, score_cutoff=k, limit=None):
                 base = 1.0 - dist / (k + 1)
-                for w in groups[idx]:
-                    q = base if len(w) == length else base * 0.85
-                    if q > found.get(w, 0.0):
-                        found[w] = q
+                for ref in groups[idx]:
+                    q = base if len(vocab[ref]) == length else base * 0.85
+                    if q > found.get(ref, 0.0):
+                        found[ref] = q
         with self._lock:
             self._fuzzy_cache[key] = found
             if len(self._fuzzy_cache) > 64:
                 self._fuzzy_cache.popitem(last=False)
         return found
+
+    def fuzzy_words(self, word: str, poll: Callable[[], None] | None = None) -> dict[str, float]:
+        """Title words a misspelt `word` (casefolded) stands for, each with a quality in (0, 1]."""
+        refs = self._fuzzy_refs(word, poll)
+        vocab = self._vocab
+        return {vocab[r]: q for r, q in refs.items()}
 
 
 # ------------------------------------------------------------------------------------------ match
@@ -859,37 +1189,15 @@ class _Run:
     def scan(self, t: TextTerm, where: Sequence[int], first: bool = False) -> list[int]:
         """Papers in `where` that match `t` exactly. With `first`, stop at the first one."""
         out: list[int] = []
+        test = self.tester(t, len(where))
         c = self.c
-        n, nb = t.folded, t.utf8
-        tf, af, ids = c._tfold, c._afold, c._ids
-        f = t.fields
+        td, ids, at, nd, nf = c._tdisp, c._ids, c._atext, t.needle, t.folded
+        plain_case = t.case and t.fields == PLAIN_FIELDS and not t.start and not t.end
         for chunk in _chunks(where):
-            if t.start or t.end:
-                hay, key = (tf, n) if f == TITLE else (af, nb)
-                if t.start and t.end:
-                    got = [i for i in chunk if hay[i] == key]
-                elif t.start:
-                    got = [i for i in chunk if hay[i].startswith(key)]
-                else:
-                    got = [i for i in chunk if hay[i].endswith(key)]
-            else:
-                # Leave out the tests that cannot succeed: they cost a lot over a million titles.
-                in_title = bool(f & TITLE)
-                in_id = bool(f & IDENT) and c._id_chars.issuperset(n)
-                in_abs = bool(f & ABSTRACT) and c._has_abstracts
-                if in_title and in_id and in_abs:
-                    got = [i for i in chunk if n in tf[i] or n in ids[i] or nb in af[i]]
-                elif in_title and in_abs:
-                    got = [i for i in chunk if n in tf[i] or nb in af[i]]
-                elif in_title and in_id:
-                    got = [i for i in chunk if n in tf[i] or n in ids[i]]
-                elif in_title:
-                    got = [i for i in chunk if n in tf[i]]
-                elif in_abs:
-                    got = [i for i in chunk if nb in af[i]]
-                else:
-                    got = []
-            if t.case and got:
+            got = test(chunk)
+            if plain_case and got:
+                got = [i for i in got if nd in td[i] or nf in ids[i] or nd in at[i]]
+            elif t.case and got:
                 got = [i for i in got if self.hit_case(t, i)]
             if got:
                 if first:
@@ -897,6 +1205,103 @@ class _Run:
                 out.extend(got)
             self.poll()
         return out
+
+    def tester(self, t: TextTerm, size: int) -> Callable[[Sequence[int]], list[int]]:
+        """A function: chunk of papers -> those whose casefolded title / identifier / abstract
+        has `t` (its case is checked after)."""
+        c = self.c
+        n, f, start, end = t.folded, t.fields, t.start, t.end
+        tf, at, ids = c._tfold, c._atext, c._ids
+        anchored = start or end
+        word = not anchored and _WORD_RE.fullmatch(n) is not None
+        use_index = size >= 512  # a global mask costs milliseconds; a few papers are checked faster
+        in_title = bool(f & TITLE)
+        in_id = bool(f & IDENT) and not anchored and c._id_chars.issuperset(n)
+        in_abs = bool(f & ABSTRACT) and c._has_abstracts
+        # Exact parts as one byte a paper: title words, abstract words of the covered papers.
+        mask: bytes | bytearray | None = None
+        title_scan = in_title
+        # One character is in most titles: scanning them beats OR-ing and verifying segments.
+        if in_title and word and use_index and len(n) > 1:
+            got = c._word_mask(TITLE, t.utf8)
+            if got is not None:
+                mask, title_scan = got[0], False
+        covered = 0  # abstracts before this are settled by `amask` (exact) or prefiltered by it
+        amask: bytearray | None = None
+        abs_exact = False
+        if in_abs and use_index:
+            if word:
+                got = c._word_mask(ABSTRACT, t.utf8)
+                if got is not None:
+                    amask, covered = got
+                    abs_exact = True
+            else:
+                amask, covered = self.prefilter(t)
+        if abs_exact and amask is not None:
+            mask = amask if mask is None else _or(mask, amask)
+        check_all = in_abs and amask is None  # no index: every abstract is checked on its text
+        n_ascii = n.isascii()
+
+        def test(chunk: Sequence[int]) -> list[int]:
+            if mask is not None:
+                if title_scan or in_id:
+                    got = [i for i in chunk if mask[i] or (title_scan and _contains(tf[i], n, start, end))
+                           or (in_id and n in ids[i])]  # fmt: skip
+                elif type(chunk) is range and chunk.step == 1:
+                    got = list(compress(chunk, mask[chunk.start : chunk.stop]))
+                else:
+                    got = list(compress(chunk, map(mask.__getitem__, chunk)))
+            elif not in_title and not in_id:
+                got = []
+            elif anchored:
+                got = [i for i in chunk if _contains(tf[i], n, start, end)]
+            elif in_title and in_id:
+                got = [i for i in chunk if n in tf[i] or n in ids[i]]
+            elif in_title:
+                got = [i for i in chunk if n in tf[i]]
+            else:
+                got = [i for i in chunk if n in ids[i]]
+            if not in_abs or (abs_exact and covered == c._n):
+                return got
+            # The abstracts left to check on their text.
+            hit = set(got)
+            if check_all:
+                rest = [i for i in chunk if i not in hit]
+            elif abs_exact:
+                rest = [i for i in chunk if i >= covered and i not in hit]
+            else:
+                assert amask is not None
+                rest = [i for i in chunk if (i >= covered or amask[i]) and i not in hit]
+            if anchored:
+                more = [i for i in rest if _fold_contains(at[i], n, start, end)]
+            else:
+                more = [i for i in rest if _has_folded(at[i], n, n_ascii)]
+            return sorted(got + more) if more else got
+
+        return test
+
+    def prefilter(self, t: TextTerm) -> tuple[bytearray | None, int]:
+        """For a needle that is not one word: papers whose abstract has, for each of the needle's
+        longest word runs, a word that contains it (that starts with it when something precedes
+        the run in the needle or it starts an anchored needle; that ends with it likewise): a
+        necessary condition. Also how many papers that covers."""
+        folded = t.folded
+        runs = []
+        for m in _WORD_RE.finditer(folded):
+            left = m.start() > 0 or t.start
+            right = m.end() < len(folded) or t.end
+            runs.append((b"\n" if left else b"") + _utf8(m.group()) + (b"\n" if right else b""))
+        runs = sorted(set(runs), key=len, reverse=True)[:3]
+        mask: bytearray | None = None
+        covered = self.c._n
+        for run in runs:
+            got = self.c._word_mask(ABSTRACT, run)
+            if got is None:
+                return None, 0
+            mask = got[0] if mask is None else _and(mask, got[0])
+            covered = min(covered, got[1])
+            self.poll()
+        return (mask, covered) if mask is not None else (None, 0)
 
     def hit_case(self, t: TextTerm, i: int) -> bool:
         """The case-sensitive test, for a paper that passed the casefolded one."""
@@ -906,21 +1311,25 @@ class _Run:
             return True
         if t.fields & IDENT and t.folded in c._ids[i]:
             return True
-        return bool(t.fields & ABSTRACT) and _contains(c._abstract(i), n, t.start, t.end)
+        return bool(t.fields & ABSTRACT) and _contains(c._atext[i], n, t.start, t.end)
 
     # -- fuzzy
 
     def fuzzy(self, t: TextTerm, cur: Sequence[int]) -> list[int]:
-        found = self.c.fuzzy_words(t.folded, self.poll)
-        postings = self.c._title_words(self.poll)
+        c = self.c
+        found = c._fuzzy_refs(t.folded, self.poll)
+        segments = c._title_index(self.poll).segments
+        vocab = c._vocab
         best: dict[int, float] = {}
         get = best.get
-        for w, q in found.items():
-            for i in postings.get(w, ()):
-                if q > get(i, 0.0):
-                    best[i] = q
+        for ref, q in found.items():
+            word = _utf8(vocab[ref])
+            for seg in segments:
+                for i in seg.papers_of_word(word):
+                    if q > get(i, 0.0):
+                        best[i] = q
         self.fuzzy_hits[t] = best
-        if len(cur) == self.c._n:
+        if len(cur) == c._n:
             return sorted(best)
         return [i for i in cur if i in best]
 
@@ -949,6 +1358,19 @@ class _Run:
         ids, nf = c._ids, t.folded
         use_id = bool(t.fields & IDENT)
         use_abs = bool(t.fields & ABSTRACT)
+        if use_abs and not all_match and len(idx) >= 512 and not t.start and not t.end \
+                and _WORD_RE.fullmatch(nf) is not None:  # fmt: skip
+            got = c._word_mask(ABSTRACT, t.utf8)
+            if got is not None:
+                am, covered = got
+
+                def abstract_hit(i: int) -> bool:
+                    if i >= covered:
+                        return self.abstract_hit(t, i)
+                    return bool(am[i]) and (not t.case or _contains(c._atext[i], t.needle, False, False))
+
+                return [q if q else 0.9 if use_id and nf in ids[i] else 0.6 if abstract_hit(i) else 0.0
+                        for i, q in zip(idx, tq)]  # fmt: skip
         return [
             q if q else 0.9 if use_id and nf in ids[i] else
             0.6 if use_abs and (all_match or self.abstract_hit(t, i)) else 0.0
@@ -956,9 +1378,19 @@ class _Run:
         ]  # fmt: skip
 
     def abstract_hit(self, t: TextTerm, i: int) -> bool:
-        if not _contains(self.c._afold[i], t.utf8, t.start, t.end):
+        text = self.c._atext[i]
+        if not _fold_contains(text, t.folded, t.start, t.end):
             return False
-        return not t.case or _contains(self.c._abstract(i), t.needle, t.start, t.end)
+        return not t.case or _contains(text, t.needle, t.start, t.end)
+
+
+def _or(a: bytes | bytearray, b: bytes | bytearray) -> bytes:
+    """Two masks of one byte (0 or 1) a paper, OR-ed."""
+    return (int.from_bytes(a, "little") | int.from_bytes(b, "little")).to_bytes(len(a), "little")
+
+
+def _and(a: bytes | bytearray, b: bytes | bytearray) -> bytearray:
+    return bytearray((int.from_bytes(a, "little") & int.from_bytes(b, "little")).to_bytes(len(a), "little"))
 
 
 def _contains(s: AnyStr, n: AnyStr, start: bool, end: bool) -> bool:
@@ -1065,6 +1497,15 @@ class Query:
         """Match every paper of `corpus` (or only `candidates`). `is_read`/`is_starred` take a
         paper index; without them nothing is read or starred. `cancelled` is polled every few
         thousand papers; when it returns True the run stops with ``complete=False``."""
+        with corpus._lock:
+            corpus._busy += 1
+        try:
+            return self._run(corpus, candidates, is_read, is_starred, rank, cancelled)
+        finally:
+            with corpus._lock:
+                corpus._busy -= 1
+
+    def _run(self, corpus, candidates, is_read, is_starred, rank, cancelled) -> Result:  # noqa: ANN001
         n = len(corpus)
         cur: Sequence[int] = range(n) if candidates is None else _normalize(candidates, n)
         if self.is_empty:
@@ -1361,48 +1802,61 @@ def _clear(corpus: Corpus) -> None:
     corpus._exact_ints = 0
     corpus._present.clear()
     corpus._fuzzy_cache.clear()
+    corpus._masks.clear()
 
 
-def bench(sizes: Sequence[tuple[int, bool]] = ((100_000, True), (1_000_000, False)), repeat: int = 3) -> None:
-    """Print build time, memory and per-keystroke p50/p95 for substring and fuzzy typing.
+WORDS = ("segmentati", "uncertanty", "voxle", "point clod", "Transforme", '"point cloud"', "cat:cs.CV deep")
+
+
+def bench(sizes: Sequence[tuple[int, bool]] = ((100_000, True), (1_000_000, False)), repeat: int = 3,
+          digests: str | None = None, words: Sequence[str] = WORDS) -> None:  # fmt: skip
+    """Print build and index times, memory and per-keystroke p50/p95/max while typing `words`.
 
     "fresh" types each prefix without `candidates`; "narrowed" passes the previous result when
     `refines` allows, as the app does. Both keep the corpus's term cache (cleared before each
-    word), since the app has it too. "pasted" runs the whole query once on an empty cache."""
+    word), since the app has it too. "before prepare" types on a corpus without its indexes (what
+    the app sees in the seconds `prepare` takes); "pasted" runs the whole query on an empty cache."""
     import gc
     import tracemalloc
 
     for n, abstracts in sizes:
-        papers = _synthetic(n, abstracts)
+        if digests is not None and abstracts:
+            from .library import load
+
+            papers = load([digests], cache=None).papers
+        else:
+            papers = _synthetic(n, abstracts)
+        titles = [display_title(p.title or "") for p in papers]
         gc.collect()
         rss0 = _rss_mb()
         t0 = time.perf_counter()
-        corpus = Corpus.build(papers)
+        corpus = Corpus.build(papers, titles=titles)
         build = time.perf_counter() - t0
         gc.collect()
+        gc.freeze()  # as the app does after loading: no gen-2 collections over the library
         rss1 = _rss_mb()
+        kind = "papers" if abstracts else "titles"
+        print(f"{len(papers):,} {kind}: build {build:.2f} s (+{rss1 - rss0:.0f} MB RSS)", flush=True)
+        for text in words[:2]:
+            ms = _typing(corpus, text, True, 1)
+            print(f"  {text!r:16} before prepare  p50 {_pct(ms, 50):6.1f} ms  p95 {_pct(ms, 95):6.1f} ms"
+                  f"  max {max(ms):6.1f} ms", flush=True)
         t0 = time.perf_counter()
-        corpus.prepare_fuzzy()
-        fz = time.perf_counter() - t0
+        corpus._title_index()
+        tindex = time.perf_counter() - t0
+        corpus.prepare()
+        index = time.perf_counter() - t0
         gc.collect()
         rss2 = _rss_mb()
-        tracemalloc.start()
-        again = Corpus.build(papers)
-        traced, _ = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        del again
-        gc.collect()
-        gc.freeze()  # as the app should after loading: no gen-2 collections over the library
-        kind = "papers" if abstracts else "titles"
-        print(f"{n:,} {kind}: build {build:.2f} s (+{rss1 - rss0:.0f} MB RSS, {traced / 1e6:.0f} MB traced); "
-              f"fuzzy index {fz:.2f} s (+{rss2 - rss1:.0f} MB); process RSS {rss2:.0f} MB")
-        for text in ("segmentati", "segmantati", "voxle", "point clod", "cat:cs.CV deep"):
+        print(f"  prepare {index:.2f} s (titles {tindex:.2f} s): +{rss2 - rss1:.0f} MB RSS; corpus in all "
+              f"+{rss2 - rss0:.0f} MB RSS; process {rss2:.0f} MB", flush=True)
+        for text in words:
             for narrow in (False, True):
                 ms = _typing(corpus, text, narrow, repeat)
                 last = parse(text).run(corpus)
-                print(f"  {text!r:16} {'narrowed' if narrow else 'fresh':8} p50 {_pct(ms, 50):6.1f} ms"
+                print(f"  {text!r:16} {'narrowed' if narrow else 'fresh':14} p50 {_pct(ms, 50):6.1f} ms"
                       f"  p95 {_pct(ms, 95):6.1f} ms  max {max(ms):6.1f} ms  -> {len(last.indices)}"
-                      f"{' fuzzy' if last.fuzzy else ''}")
+                      f"{' fuzzy' if last.fuzzy else ''}", flush=True)
             pasted = []
             for _ in range(repeat):
                 _clear(corpus)
@@ -1412,9 +1866,19 @@ def bench(sizes: Sequence[tuple[int, bool]] = ((100_000, True), (1_000_000, Fals
             t0 = time.perf_counter()
             parse(text).run(corpus, rank=True)
             ranked = (time.perf_counter() - t0) * 1000
-            print(f"  {text!r:16} pasted   p50 {_pct(pasted, 50):6.1f} ms   (rank=True, warm: {ranked:.1f} ms)")
-        del corpus, papers
+            print(f"  {text!r:16} pasted         p50 {_pct(pasted, 50):6.1f} ms   (rank=True, warm: {ranked:.1f} ms)")
+        del corpus
         gc.unfreeze()
+        gc.collect()
+        if n <= 200_000:
+            tracemalloc.start()
+            again = Corpus.build(papers, titles=titles)
+            again.prepare()
+            traced, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(f"  tracemalloc: build + prepare hold {traced / 1e6:.0f} MB (peak {peak / 1e6:.0f} MB)")
+            del again
+        del papers, titles
         gc.collect()
 
 
@@ -1424,6 +1888,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(prog="python -m reader.query", description="Time the filter on synthetic papers.")
     ap.add_argument("--papers", type=int, default=100_000, help="papers with abstracts (0 to skip)")
     ap.add_argument("--titles", type=int, default=1_000_000, help="papers with titles only (0 to skip)")
+    ap.add_argument("--digests", help="load the papers with abstracts from this folder instead")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    bench([(n, a) for n, a in ((args.papers, True), (args.titles, False)) if n > 0], repeat=args.repeat)
+    bench([(n, a) for n, a in ((args.papers, True), (args.titles, False)) if n > 0], repeat=args.repeat,
+          digests=args.digests)

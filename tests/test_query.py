@@ -712,6 +712,30 @@ def test_matches_naive_reference(text):
     assert parse(text).run(CORPUS, **STATE).indices == expected
 
 
+QUERY_CHARS_PLAIN = st.sampled_from(list("abcegilmnorstuvxPCNV'^$!|\" -.") + ["ti:", "abs:", "seg", "voxle", "segmantation", "cnn"])
+INDEXED = Corpus.build(PAPERS, titles=TITLES)
+INDEXED.prepare()  # the word indexes the app builds in a worker
+
+
+@settings(max_examples=300, deadline=None)
+@given(queries())
+def test_indexed_corpus_matches_naive_reference(text):
+    expected = naive(text, read={i for i in range(46) if i % 3 == 0}, starred={i for i in range(46) if i % 5 == 0})
+    assume(expected is not None)
+    assert parse(text).run(INDEXED, **STATE).indices == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(QUERY_CHARS_PLAIN, max_size=12).map("".join))
+def test_indexed_and_plain_corpus_agree_fuzzy_included(text):
+    try:
+        q = parse(text)
+    except QueryError:
+        return
+    a, b = q.run(CORPUS, rank=True, **STATE), parse(text).run(INDEXED, rank=True, **STATE)
+    assert (a.indices, a.scores, a.fuzzy_words) == (b.indices, b.scores, b.fuzzy_words)
+
+
 # -------------------------------------------------------------------------------------------- fuzz
 
 
