@@ -776,10 +776,11 @@ class Corpus:
 
     # -- indexes
 
-    def prepare(self) -> None:
+    def prepare(self, stop: threading.Event | None = None) -> None:
         """Build the title index (also used by the fuzzy fallback) and the abstract index now.
         Meant for a worker thread; searches may run meanwhile (they use each abstract segment as
-        soon as it is built, and building pauses while a search runs)."""
+        soon as it is built, and building pauses while a search runs). Setting `stop` ends the
+        abstract index early (at quit): what is built stays usable, a later call goes on."""
         self._title_index()
         if not self._has_abstracts:
             return
@@ -789,13 +790,17 @@ class Corpus:
             def token_sets(a: int, b: int) -> Iterable[set[bytes]]:
                 for k in range(a, b):
                     if not k & 255:
+                        if stop is not None and stop.is_set():
+                            raise _Cancelled
                         while self._busy:
                             time.sleep(0.002)
                     yield _text_tokens(atext[k])
 
-            _build_index(self._aindex, token_sets, self._n, _SEGMENT)
+            try:
+                _build_index(self._aindex, token_sets, self._n, _SEGMENT)
+            except _Cancelled:
+                pass
 
-    prepare_fuzzy = prepare
 
     @property
     def ready(self) -> bool:
@@ -1067,7 +1072,8 @@ class Result:
         )
 
     def __repr__(self) -> str:
-        return (f"Result(indices={self.indices!r}, scores={self.scores!r}, fuzzy={self.fuzzy!r}, "
+        # Short: a result can hold a million indices, and reprs end up in logs and debuggers.
+        return (f"Result({len(self.indices):,} papers, fuzzy={self.fuzzy!r}, "
                 f"fuzzy_words={self.fuzzy_words!r}, complete={self.complete!r})")
 
 
@@ -1239,6 +1245,10 @@ class _Run:
                 amask, covered = self.prefilter(t)
         if abs_exact and amask is not None:
             mask = amask if mask is None else _or(mask, amask)
+        if mask is not None and in_id and not title_scan and type(n) is str:
+            # Identifiers as a mask too (one C-level pass), so chunks are cut from the mask alone.
+            mask = _or(mask, bytes(map(operator.contains, ids, repeat(n))))
+            in_id = False
         check_all = in_abs and amask is None  # no index: every abstract is checked on its text
         n_ascii = n.isascii()
 

@@ -204,3 +204,23 @@ def test_searches_during_a_partial_build_agree_with_the_end():
         rq._clear(c)
         for text, hits in expected.items():
             assert parse(text).run(c).indices == hits, (covered, text)
+
+
+def test_a_stopped_build_keeps_what_it_built_and_resumes(monkeypatch):
+    """Quitting the app stops the abstract index early; searches stay right, a later call goes on."""
+    import threading
+
+    monkeypatch.setattr(rq, "_SEGMENT", 256)
+    papers = common_corpus(2000)
+    c = Corpus.build(papers)
+    expected = {text: parse(text).run(c).indices for text in ["seg", "abs:deep", '"a l"']}
+    stop = threading.Event()
+    stop.set()
+    c.prepare(stop)
+    assert not c.ready and rq._Index.covered(c._aindex.segments) < len(papers)
+    for text, hits in expected.items():
+        assert parse(text).run(c).indices == hits, text
+    c.prepare()
+    assert c.ready
+    for text, hits in expected.items():
+        assert parse(text).run(c).indices == hits, text

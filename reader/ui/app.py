@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Container
@@ -44,6 +45,10 @@ PANE_DELAY = 0.05
 30-40 ms) redraws the pane once, when the key is released, which matters over SSH."""
 REFRESH_SECONDS = 2.0
 """How often marks made by other processes (another reader, the CLI) are picked up."""
+IDLE_GC_SECONDS = 1.0
+"""Full garbage collections wait until no key has come for this long (see `_idle_gc`)."""
+GC_AT_LEAST_SECONDS = 60.0
+"""... but no longer than this, even while keys keep coming."""
 
 Change = tuple[str, str, bool]
 
@@ -217,6 +222,10 @@ class ReaderApp(App[int]):
         self._ticket = 0
         self._undo: list[list[Change]] = []
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="marks")
+        self._stopping = threading.Event()
+        self._last_input = self._last_gc = time.monotonic()
+        self._gc_threshold: tuple[int, ...] | None = None
+        """Set at quit: background indexing stops rather than holding the exit up."""
         self._dwell_timer: Timer | None = None
         self._pane_timer: Timer | None = None
         self._shown_index: int | None = None
@@ -277,7 +286,7 @@ class ReaderApp(App[int]):
     def store(self):
         return self._store
 
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", description="load")
     def _load(self) -> None:
         started = time.perf_counter()
         last = [0.0]
@@ -313,14 +322,21 @@ class ReaderApp(App[int]):
         self.post_message(Loaded(library, titles, keys, read, starred, warnings, time.perf_counter() - started))
         from ..query import Corpus
 
-        corpus = Corpus.build(papers)
+        corpus = Corpus.build(papers, titles=titles)
         # A year of papers is millions of long-lived objects: freezing them keeps the garbage
         # collector from walking them all during typing (random pauses of tens of ms).
         gc.collect()
         gc.freeze()
+        # What is left for the collector is the UI's own (tens of thousands of rendered strips
+        # and their caches): a full pass over it takes 20-50 ms, and after a freeze Python would
+        # run one every few keystrokes. Full passes run from `_idle_gc` instead.
+        self._gc_threshold = gc.get_threshold()  # put back at exit
+        gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], 1_000_000)
         self.post_message(CorpusReady(corpus))
-        library.save_cache()  # after the first screen: the next start is faster, this one no slower
-        corpus.prepare_fuzzy()  # so the first typo is not the one that pays for the index
+        # The parse cache after the first screen: the next start is faster, this one no slower.
+        library.save_cache()
+        # Then the word indexes; filtering works meanwhile, only slower.
+        corpus.prepare(self._stopping)
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)
@@ -343,6 +359,22 @@ class ReaderApp(App[int]):
             self._say(warning, "error" if "cannot" in warning else "warning")
         self._update_status()
         self.set_interval(REFRESH_SECONDS, self._refresh_state)
+        self.set_interval(IDLE_GC_SECONDS, self._idle_gc)
+
+    def _idle_gc(self) -> None:
+        """A full collection, when the user is not typing (or at least once a minute)."""
+        now = time.monotonic()
+        if now - self._last_gc < GC_AT_LEAST_SECONDS and now - self._last_input < IDLE_GC_SECONDS:
+            return
+        if gc.get_count()[2] == 0 and now - self._last_gc < GC_AT_LEAST_SECONDS:
+            return  # nothing has reached the old generation since the last pass
+        gc.collect()
+        self._last_gc = time.monotonic()
+
+    async def on_event(self, event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
 
     def on_corpus_ready(self, message: CorpusReady) -> None:
         self.corpus = message.corpus
@@ -500,7 +532,7 @@ class ReaderApp(App[int]):
         if self._shown_index is not None and (keys is None or self.keys[self._shown_index] in keys):
             self._show_selected()
 
-    @work(thread=True, exclusive=True, group="refresh")
+    @work(thread=True, exclusive=True, group="refresh", description="refresh")
     def _refresh_state(self) -> None:
         store = self._store
         if store is None:
@@ -616,7 +648,7 @@ class ReaderApp(App[int]):
         self._run_filter(text, self.query if fresh else None, self._result if fresh else None,
                          self.rank, self._marks_version)
 
-    @work(thread=True, exclusive=True, group="filter")
+    @work(thread=True, exclusive=True, group="filter", description="filter")
     def _run_filter(self, text: str, previous, previous_result, rank: bool, marks_version: int) -> None:
         from ..query import QueryError, parse
 
@@ -798,10 +830,14 @@ class ReaderApp(App[int]):
         self.notify(sanitize(message), severity=severity, markup=False)  # type: ignore[arg-type]
 
     async def action_quit(self) -> None:
+        self._stopping.set()
         self._writer.shutdown(wait=True)  # every queued mark reaches the disk first
         self.exit(0)
 
     def on_unmount(self) -> None:
+        if self._gc_threshold is not None:
+            gc.set_threshold(*self._gc_threshold)
+        self._stopping.set()
         self._writer.shutdown(wait=True)
 
 

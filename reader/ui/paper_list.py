@@ -98,7 +98,7 @@ class PaperList(ScrollView, can_focus=True):
         self.highlighter: Highlighter | None = None
         self.empty_message = "Loading…"
         self._number_width = 1
-        self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._cache: LRUCache[tuple, Strip] = LRUCache(256)  # a few screens: strips are heavy for the GC
         self._styles_key: object = None
         self._styles: dict[str, Style] = {}
 

@@ -244,6 +244,39 @@ async def test_q_quits(tmp_path):
     assert app.return_code == 0
 
 
+async def test_garbage_cycles_are_collected_once_typing_pauses(tmp_path):
+    """After loading, full collections wait for a pause in the keys (they cost tens of ms);
+    they still happen, and the process's own GC settings come back at exit."""
+    import gc
+    import time
+    import weakref
+
+    before = gc.get_threshold()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(app, pilot)
+        assert gc.get_threshold()[2] > before[2]
+
+        class Node:
+            pass
+
+        gc.collect()
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        gone = weakref.ref(a)
+        gc.collect(1)  # while alive, into the old generation
+        del a, b
+        gc.collect(1)
+        assert gone() is not None  # only a full collection frees it
+        await pilot.press("j")
+        app._idle_gc()
+        assert gone() is not None  # a key just came: not now
+        app._last_input = time.monotonic() - 5
+        app._idle_gc()
+        assert gone() is None
+        await pilot.press("q")
+    assert gc.get_threshold() == before
+
 BRACKETS = """# ArXiv cs.CL --Tue, 9 Jul 2019
 ### 1.[CLS] token pooling for [MASK] models  [ :arrow_down: ](https://arxiv.org/pdf/1907.00001.pdf)
 >  We pool the [CLS] token. [bold]not bold[/bold] and [@click=app.quit]x[/] and [/] stay.
