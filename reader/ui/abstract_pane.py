@@ -15,6 +15,7 @@ from textual.binding import BindingType
 from textual.content import Content, Span
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
@@ -136,6 +137,13 @@ class AbstractPane(ScrollView, can_focus=True):
         margin = Segment(" " * self.MARGIN, style)
         strip = Strip([margin, *strips[row], margin]).adjust_cell_length(width, style).simplify()
         return strip.apply_offsets(0, row)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text under a mouse selection, for Textual's copy (ctrl+c, OSC 52 over SSH): the
+        pane's lines as shown, with the offsets `render_line` gives its segments."""
+        margin = " " * self.MARGIN
+        lines = [margin + strip.text.rstrip() for strip in self._layout_lines()]
+        return selection.extract("\n".join(lines)), "\n"
 
     def on_resize(self) -> None:
         self._strips = None

@@ -11,7 +11,7 @@ from reader.ui.app import FilterBar
 from reader.ui.paper_list import PaperList
 from reader.ui.screens import ConfirmScreen, HelpScreen
 
-from .conftest import SIZES, list_lines, make_app, pane_text, screen_text, settle, wait_ready
+from .conftest import SIZES, list_lines, make_app, pane_text, screen_lines, screen_text, settle, wait_ready
 
 SEED_FIRST = "Point-Voxel CNN for Efficient 3D Deep Learning"
 
@@ -243,6 +243,20 @@ async def test_q_quits(tmp_path):
         await pilot.pause()
     assert app.return_code == 0
 
+
+async def test_dragging_over_the_abstract_selects_its_text_for_copying(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        pane = app.abstract_pane
+        lines = [line[pane.region.x : pane.region.right] for line in screen_lines(app)[pane.region.y : pane.region.bottom]]
+        row = next(y for y, line in enumerate(lines) if "We present Point-Voxel CNN" in line)
+        start = lines[row].index("We present")
+        await pilot.mouse_down(pane, offset=(start, row))
+        await pilot.hover(pane, offset=(start + len("We present Point-Voxel") - 1, row))
+        await pilot.mouse_up(pane, offset=(start + len("We present Point-Voxel") - 1, row))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "We present Point-Voxel"
 
 async def test_garbage_cycles_are_collected_once_typing_pauses(tmp_path):
     """After loading, full collections wait for a pause in the keys (they cost tens of ms);
