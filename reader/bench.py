@@ -243,6 +243,19 @@ def bench_filter_and_cursor(root: Path, size: int, repeat: int) -> list[dict]:
 # -- startup and memory (a fresh process each time) ------------------------------------------
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM starts afresh at exec; ru_maxrss does
+    not (a child forked from a parent holding 400 MB would report 400 MB)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _startup_child(path: str, data_dir: str, cache_dir: str, t_spawn: float) -> None:
     """Runs in the child: start the reader headless and report when its frames appeared."""
 
@@ -257,7 +270,7 @@ def _startup_child(path: str, data_dir: str, cache_dir: str, t_spawn: float) -> 
             ready = time.perf_counter()
             await _until(lambda: app.corpus.ready, timeout=300)  # the word indexes, built last
             indexed = time.perf_counter()
-            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            rss = peak_rss_mb()
             papers = len(app.papers)
             await wait_for_workers(app)
             await pilot.press("q")
