@@ -257,6 +257,9 @@ async def test_dragging_over_the_abstract_selects_its_text_for_copying(tmp_path)
         await pilot.mouse_up(pane, offset=(start + len("We present Point-Voxel") - 1, row))
         await pilot.pause()
         assert app.screen.get_selected_text() == "We present Point-Voxel"
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.clipboard == "We present Point-Voxel" and app.is_running
 
 async def test_garbage_cycles_are_collected_once_typing_pauses(tmp_path):
     """After loading, full collections wait for a pause in the keys (they cost tens of ms);
