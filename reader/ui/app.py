@@ -43,6 +43,9 @@ NARROW_WIDTH = 100
 PANE_DELAY = 0.05
 """The abstract pane follows the cursor after this pause: holding `j` (key repeat every
 30-40 ms) redraws the pane once, when the key is released, which matters over SSH."""
+PANE_TYPING_DELAY = 0.2
+"""While the filter bar has focus the pane waits this long after the last keystroke: typing
+repaints the list at once, and the pane (the bigger redraw) once typing pauses."""
 REFRESH_SECONDS = 2.0
 """How often marks made by other processes (another reader, the CLI) are picked up."""
 IDLE_GC_SECONDS = 1.0
@@ -386,10 +389,14 @@ class ReaderApp(App[int]):
 
     @on(PaperList.Highlighted)
     def _highlighted(self, message: PaperList.Highlighted) -> None:
+        self._schedule_pane()
+        self._start_dwell(message.index)
+
+    def _schedule_pane(self) -> None:
         if self._pane_timer is not None:
             self._pane_timer.stop()
-        self._pane_timer = self.set_timer(PANE_DELAY, self._show_selected)
-        self._start_dwell(message.index)
+        delay = PANE_TYPING_DELAY if self.focused is self.filter_bar else PANE_DELAY
+        self._pane_timer = self.set_timer(delay, self._show_selected)
 
     def _show_selected(self) -> None:
         self._pane_timer = None
@@ -627,6 +634,8 @@ class ReaderApp(App[int]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        if self._pane_timer is not None:
+            self._schedule_pane()  # not in the middle of typing
         self._start_filter(event.value)
 
     @on(Input.Submitted, "#filter")
