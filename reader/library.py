@@ -109,6 +109,40 @@ class ParseCache:
         except Exception:  # any unreadable, stale or foreign entry is a miss
             return None
 
+    # -- the search index of a whole library (see `reader.query.Corpus.dump_index`)
+
+    _INDEXES_KEPT = 3
+
+    def _index_entry(self, fingerprint: str) -> Path | None:
+        return None if self.directory is None else self.directory / "index" / f"{fingerprint}.index"
+
+    def get_index(self, fingerprint: str) -> bytes | None:
+        entry = self._index_entry(fingerprint)
+        if entry is None:
+            return None
+        try:
+            data = entry.read_bytes()
+            os.utime(entry)  # the most recently used are the ones kept
+            return data
+        except OSError:
+            return None
+
+    def put_index(self, fingerprint: str, data: bytes) -> None:
+        """Keep `data` for this library; only the few most recently used libraries are kept."""
+        entry = self._index_entry(fingerprint)
+        if entry is None:
+            return
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            tmp = entry.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_bytes(data)
+            os.replace(tmp, entry)
+            others = sorted(entry.parent.glob("*.index"), key=lambda f: f.stat().st_mtime, reverse=True)
+            for old in others[self._INDEXES_KEPT :]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass  # only costs speed
+
     def put(self, path: Path, st: os.stat_result, result: ParseResult) -> None:
         entry = self._entry(path)
         if entry is None:
@@ -129,13 +163,18 @@ class ParseCache:
 
 
 def load_file(path: Path, cache: ParseCache | None = None,
-              deferred: list | None = None) -> ParseResult:
+              deferred: list | None = None, stamps: list | None = None) -> ParseResult:
     """Parse one file (through the cache). Unreadable files become diagnostics.
 
-    With `deferred`, a new cache entry is appended there instead of written now."""
+    With `deferred`, a new cache entry is appended there instead of written now. With
+    `stamps`, the file's identity (path, size, mtime, ctime, inode) as parsed is appended."""
     name = str(path)
+    if stamps is not None:
+        stamps.append((os.path.abspath(path), None))
     try:
         st = path.stat()
+        if stamps is not None:
+            stamps[-1] = (stamps[-1][0], ParseCache._stamp(st))
         if cache is not None:
             hit = cache.get(path, st)
             if hit is not None:
@@ -165,6 +204,17 @@ class Library:
     cache: ParseCache | None = None
     unsaved: list = field(default_factory=list)
     """Parsed files not yet in the cache (see `load(defer_cache_writes=True)`)."""
+    stamps: list = field(default_factory=list)
+    """(path, stamp) of every file, in load order, as stat'ed before it was read."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Names this exact library: the files, in order, each as it was when read (a file
+        changed in any way, added, removed or moved gives another fingerprint)."""
+        h = hashlib.sha256(repr((_CACHE_VERSION, sys.version)).encode())
+        for path, stamp in self.stamps:
+            h.update(os.fsencode(path) + b"\0" + repr(stamp).encode() + b"\n")
+        return h.hexdigest()
 
     def save_cache(self) -> None:
         while self.unsaved and self.cache is not None:
@@ -211,7 +261,7 @@ def load(
     all_papers: list[Paper] = []
     total = len(files)
     for n, f in enumerate(files, 1):
-        result = load_file(f, cache, lib.unsaved if defer_cache_writes else None)
+        result = load_file(f, cache, lib.unsaved if defer_cache_writes else None, lib.stamps)
         all_papers.extend(result.papers)
         lib.diagnostics.extend(result.diagnostics)
         lib.digests.extend(result.digests)

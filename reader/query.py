@@ -78,10 +78,12 @@ so run it in a thread worker with `cancelled` polling `is_cancelled`, never on t
 from __future__ import annotations
 
 import calendar
+import marshal
 import operator
 import re
 import threading
 import time
+import zlib
 from array import array
 from bisect import bisect_right
 from collections import OrderedDict, defaultdict, deque
@@ -410,6 +412,8 @@ _CHUNK = 8192
 _CACHE_ENTRIES = 48
 _CACHE_INTS = 2_000_000
 """At most this many cached indices (4 bytes each) across the cache entries."""
+_INDEX_FORMAT = ("arxiv-reader-index", 1)
+"""Bump when `_Segment` or the tokenising changes: older files on disk are then ignored."""
 _SEGMENT = 8192
 """Papers per segment of the abstract index: each segment is searchable as soon as it is built."""
 _MASKS = 24
@@ -801,6 +805,61 @@ class Corpus:
             except _Cancelled:
                 pass
 
+
+    # -- the indexes on disk (warm starts skip `prepare`)
+
+    def _check(self) -> tuple[int, int, int]:
+        """What the indexes were built from, cheaply: paper count, folded titles, abstract lengths."""
+        titles = zlib.crc32("\n".join(self._tfold).encode("utf-8", "surrogatepass"))
+        return self._n, titles, zlib.crc32(array("q", map(len, self._atext)).tobytes())
+
+    def dump_index(self) -> bytes | None:
+        """Both word indexes, for `load_index` in a later session; None until `ready`."""
+        if not self.ready or self._tindex is None:
+            return None
+
+        def seg(g: _Segment) -> tuple:
+            return (g.base, g.size, g.dense, g.dstarts.tobytes(), g.dbits, g.rare, g.rstarts.tobytes(),
+                    g.roffs.tobytes(), g.rpost.typecode, g.rpost.tobytes())
+
+        return marshal.dumps((_INDEX_FORMAT, self._check(), tuple(map(seg, self._tindex.segments)),
+                              tuple(map(seg, self._aindex.segments))))
+
+    def load_index(self, data: bytes) -> bool:
+        """Take indexes from `dump_index` of a corpus with the same papers. False (and nothing
+        changed) when `data` is damaged, from another version or built from other text."""
+        try:
+            fmt, check, tsegs, asegs = marshal.loads(data)
+            if fmt != _INDEX_FORMAT or tuple(check) != self._check():
+                return False
+
+            def seg(row: tuple) -> _Segment:
+                g = object.__new__(_Segment)
+                g.base, g.size, g.dense, dstarts, g.dbits, g.rare, rstarts, roffs, code, rpost = row
+                g.dstarts, g.rstarts, g.roffs = array("i", dstarts), array("i", rstarts), array("i", roffs)
+                g.rpost = array(code, rpost)
+                return g
+
+            title, abstract = tuple(map(seg, tsegs)), tuple(map(seg, asegs))
+            for segments, needed in ((title, True), (abstract, self._has_abstracts)):
+                if needed and _Index.covered(segments) != self._n:
+                    return False
+                if any(a.base + a.size != b.base for a, b in zip(segments, segments[1:])):
+                    return False
+        except Exception:  # noqa: BLE001 - anything unreadable is only a cache miss
+            return False
+        with self._build_lock, self._abuild_lock:
+            if self._tindex is not None:
+                return True
+            words: set[bytes] = set()
+            for g in title:
+                words.update(g.words())
+            self._vocab = sorted(w.decode("utf-8", "surrogatepass") for w in words)
+            index = _Index()
+            index.segments = title
+            self._aindex.segments = abstract
+            self._tindex = index
+        return True
 
     @property
     def ready(self) -> bool:

@@ -224,3 +224,32 @@ def test_a_stopped_build_keeps_what_it_built_and_resumes(monkeypatch):
     assert c.ready
     for text, hits in expected.items():
         assert parse(text).run(c).indices == hits, text
+
+
+def test_indexes_saved_and_loaded_answer_alike(monkeypatch):
+    monkeypatch.setattr(rq, "_SEGMENT", 64)
+    papers = common_corpus()
+    built = Corpus.build(papers)
+    assert built.dump_index() is None  # nothing to save before it is built
+    built.prepare()
+    data = built.dump_index()
+    loaded = Corpus.build(papers)
+    assert loaded.load_index(data) and loaded.ready
+    for text in ["seg", "se", "'x", "abs:deep", '"a l"', "segmantation", "voxle", "^Title", "!the"]:
+        assert parse(text).run(loaded).indices == parse(text).run(built).indices, text
+
+
+def test_indexes_of_other_papers_or_damaged_ones_are_refused(monkeypatch):
+    monkeypatch.setattr(rq, "_SEGMENT", 64)
+    papers = common_corpus()
+    built = Corpus.build(papers)
+    built.prepare()
+    data = built.dump_index()
+    changed = list(papers)
+    changed[7] = changed[7]._replace(title="Another title")
+    for other, blob in [(changed, data), (papers[:-1], data), (papers, data[: len(data) // 2]),
+                        (papers, b"garbage"), (papers, b"")]:  # fmt: skip
+        c = Corpus.build(other)
+        assert not c.load_index(blob) and not c.ready
+        c.prepare()  # still builds its own
+        assert c.ready

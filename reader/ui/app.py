@@ -338,8 +338,16 @@ class ReaderApp(App[int]):
         self.post_message(CorpusReady(corpus))
         # The parse cache after the first screen: the next start is faster, this one no slower.
         library.save_cache()
-        # Then the word indexes; filtering works meanwhile, only slower.
-        corpus.prepare(self._stopping)
+        # Then the word indexes, from the cache when this exact library was indexed before;
+        # filtering works meanwhile, only slower.
+        cache = self._cache
+        fingerprint = library.fingerprint if cache is not None else ""
+        data = cache.get_index(fingerprint) if cache is not None else None
+        if data is None or not corpus.load_index(data):
+            corpus.prepare(self._stopping)
+            data = corpus.dump_index()  # None when the build was stopped
+            if cache is not None and data is not None:
+                cache.put_index(fingerprint, data)
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)

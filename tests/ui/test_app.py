@@ -11,7 +11,7 @@ from reader.ui.app import FilterBar
 from reader.ui.paper_list import PaperList
 from reader.ui.screens import ConfirmScreen, HelpScreen
 
-from .conftest import SIZES, list_lines, make_app, pane_text, screen_lines, screen_text, settle, wait_ready
+from .conftest import SAMPLES, SIZES, list_lines, make_app, pane_text, screen_lines, screen_text, settle, wait_ready
 
 SEED_FIRST = "Point-Voxel CNN for Efficient 3D Deep Learning"
 
@@ -260,6 +260,35 @@ async def test_dragging_over_the_abstract_selects_its_text_for_copying(tmp_path)
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard == "We present Point-Voxel" and app.is_running
+
+async def test_a_warm_start_takes_the_word_indexes_from_the_cache_unless_a_digest_changed(tmp_path, monkeypatch):
+    import shutil
+
+    from reader.library import ParseCache
+    from reader.query import Corpus
+
+    library = tmp_path / "digests"
+    shutil.copytree(SAMPLES, library)
+    built = []
+    real_prepare = Corpus.prepare
+    monkeypatch.setattr(Corpus, "prepare", lambda self, stop=None: (built.append(1), real_prepare(self, stop)))
+
+    async def start() -> list[int]:
+        built.clear()
+        app = make_app(tmp_path, [library], cache=ParseCache(tmp_path / "cache"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_ready(app, pilot)
+            assert app.corpus.ready
+            await pilot.press("slash", *"voxle")
+            await settle(app, pilot)
+            assert [app.papers[i].id for i in app.paper_list.rows] == ["1907.03739"]
+        return list(built)
+
+    assert await start() == [1]  # cold: built, then saved
+    assert await start() == []   # warm: loaded
+    seed = next(library.glob("*.md"))
+    seed.write_text(seed.read_text().replace("Point-Voxel CNN", "Point-Voxel CNNs"))
+    assert await start() == [1]  # changed: built again, never read stale
 
 async def test_garbage_cycles_are_collected_once_typing_pauses(tmp_path):
     """After loading, full collections wait for a pause in the keys (they cost tens of ms);
