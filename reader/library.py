@@ -132,16 +132,16 @@ class ParseCache:
         entry = self._index_entry(fingerprint)
         if entry is None:
             return
+        tmp = entry.with_suffix(f".tmp{os.getpid()}")
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = entry.with_suffix(f".tmp{os.getpid()}")
             tmp.write_bytes(data)
             os.replace(tmp, entry)
             others = sorted(entry.parent.glob("*.index"), key=lambda f: f.stat().st_mtime, reverse=True)
             for old in others[self._INDEXES_KEPT :]:
                 old.unlink(missing_ok=True)
         except OSError:
-            pass  # only costs speed
+            _discard(tmp)  # a full disk: no half-written file stays behind; only costs speed
 
     def put(self, path: Path, st: os.stat_result, result: ParseResult) -> None:
         entry = self._entry(path)
@@ -152,14 +152,21 @@ class ParseCache:
         data = (self._stamp(st), sys.version, result.format, rows,
                 [(d.line, d.message) for d in result.diagnostics],
                 [(d.category, d.date, d.line) for d in result.digests])
+        tmp = entry.with_suffix(f".tmp{os.getpid()}")
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = entry.with_suffix(f".tmp{os.getpid()}")
             with open(tmp, "wb") as fh:
                 marshal.dump(data, fh)
             os.replace(tmp, entry)
         except OSError:
-            pass  # a cache that cannot be written only costs speed
+            _discard(tmp)  # a cache that cannot be written only costs speed
+
+
+def _discard(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def load_file(path: Path, cache: ParseCache | None = None,

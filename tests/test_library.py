@@ -71,3 +71,26 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path):
     assert len(lib.papers) == 46
     cache.put_index("f" * 64, b"x")
     assert cache.get_index("f" * 64) is None
+
+
+def test_a_full_disk_leaves_no_half_written_cache_files(tmp_path, monkeypatch):
+    import marshal
+
+    cache = ParseCache(tmp_path / "cache")
+    real_write = Path.write_bytes
+
+    def full(self, data):
+        real_write(self, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    def full_dump(data, fh):
+        fh.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(marshal, "dump", full_dump)
+    lib = load([SEED], cache=cache)
+    cache.put_index("a" * 64, b"x" * 1000)
+    assert len(lib.papers) == 46
+    left = [p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert left == []
