@@ -122,10 +122,13 @@ class ParseCache:
             return None
         try:
             data = entry.read_bytes()
-            os.utime(entry)  # the most recently used are the ones kept
-            return data
         except OSError:
             return None
+        try:
+            os.utime(entry)  # the most recently used are the ones kept
+        except OSError:
+            pass
+        return data
 
     def put_index(self, fingerprint: str, data: bytes) -> None:
         """Keep `data` for this library; only the few most recently used libraries are kept."""

@@ -95,6 +95,7 @@ from typing import AnyStr
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from . import __version__
 from .model import Paper, parse_arxiv_id
 from .text import display_text, display_title, sanitize
 
@@ -412,8 +413,9 @@ _CHUNK = 8192
 _CACHE_ENTRIES = 48
 _CACHE_INTS = 2_000_000
 """At most this many cached indices (4 bytes each) across the cache entries."""
-_INDEX_FORMAT = ("arxiv-reader-index", 1)
-"""Bump when `_Segment` or the tokenising changes: older files on disk are then ignored."""
+_INDEX_FORMAT = ("arxiv-reader-index", 1, __version__)
+"""Bump the number when `_Segment` or the tokenising changes; files written by another release
+of the program are ignored anyway (its display text or tokens may differ)."""
 _SEGMENT = 8192
 """Papers per segment of the abstract index: each segment is searchable as soon as it is built."""
 _MASKS = 24
@@ -844,22 +846,32 @@ class Corpus:
             for segments, needed in ((title, True), (abstract, self._has_abstracts)):
                 if needed and _Index.covered(segments) != self._n:
                     return False
+                if segments and segments[0].base != 0:
+                    return False
                 if any(a.base + a.size != b.base for a, b in zip(segments, segments[1:])):
                     return False
-        except Exception:  # noqa: BLE001 - anything unreadable is only a cache miss
-            return False
-        with self._build_lock, self._abuild_lock:
-            if self._tindex is not None:
-                return True
+                for g in segments:  # the types each search relies on
+                    if not (isinstance(g.dense, bytes) and isinstance(g.rare, bytes)
+                            and all(type(b) is int for b in g.dbits) and len(g.dbits) + 1 == len(g.dstarts)):
+                        return False
             words: set[bytes] = set()
             for g in title:
                 words.update(g.words())
-            self._vocab = sorted(w.decode("utf-8", "surrogatepass") for w in words)
-            index = _Index()
-            index.segments = title
-            self._aindex.segments = abstract
-            self._tindex = index
-        return True
+            vocab = sorted(w.decode("utf-8", "surrogatepass") for w in words)
+        except Exception:  # noqa: BLE001 - anything unreadable is only a cache miss
+            return False
+        # Install whichever index is still missing: a search may have built the title index
+        # (the fuzzy fallback needs it) while this file was being read.
+        with self._build_lock:
+            if self._tindex is None:
+                index = _Index()
+                index.segments = title
+                self._vocab = vocab
+                self._tindex = index
+        with self._abuild_lock:
+            if _Index.covered(self._aindex.segments) < _Index.covered(abstract):
+                self._aindex.segments = abstract
+        return self.ready
 
     @property
     def ready(self) -> bool:

@@ -253,3 +253,37 @@ def test_indexes_of_other_papers_or_damaged_ones_are_refused(monkeypatch):
         assert not c.load_index(blob) and not c.ready
         c.prepare()  # still builds its own
         assert c.ready
+
+
+def test_a_saved_index_completes_one_a_search_already_began(monkeypatch):
+    """A typo search may build the title index while the saved one is being read: the saved
+    abstract index must still be installed."""
+    monkeypatch.setattr(rq, "_SEGMENT", 64)
+    papers = common_corpus()
+    built = Corpus.build(papers)
+    built.prepare()
+    data = built.dump_index()
+    c = Corpus.build(papers)
+    c._title_index()
+    assert c.load_index(data) and c.ready
+    assert rq._Index.covered(c._aindex.segments) == len(papers)
+
+
+def test_an_index_with_wrong_types_is_refused_not_raised(monkeypatch):
+    import marshal
+
+    monkeypatch.setattr(rq, "_SEGMENT", 64)
+    papers = common_corpus()
+    built = Corpus.build(papers)
+    built.prepare()
+    fmt, check, tsegs, asegs = marshal.loads(built.dump_index())
+    bad_title = [list(g) for g in tsegs]
+    bad_title[0][2] = "not bytes"
+    shifted = [list(g) for g in asegs]
+    for g in shifted:
+        g[0] += 1
+    for blob in [marshal.dumps((fmt, check, tuple(map(tuple, bad_title)), asegs)),
+                 marshal.dumps((fmt, check, tsegs, tuple(map(tuple, shifted)))),
+                 marshal.dumps((("arxiv-reader-index", 0, "0.0.0"), check, tsegs, asegs))]:
+        c = Corpus.build(papers)
+        assert not c.load_index(blob) and not c.ready

@@ -106,7 +106,7 @@ class AbstractPane(ScrollView, can_focus=True):
         self.content = Content("")
         self._strips: list[Strip] | None = None
         self._strips_width = -1
-        self._styles: dict[RichStyle, RichStyle] = {}
+        self._styles: dict[tuple, RichStyle] = {}
 
     def show(self, content: Content) -> None:
         self.content = content
@@ -121,7 +121,8 @@ class AbstractPane(ScrollView, can_focus=True):
             canon = self._canonical
             self._strips = [
                 Strip([Segment(seg.text, canon(seg.style)) for seg in strip], strip.cell_length).simplify()
-                for strip in Visual.to_strips(self, self.content, width, None, self.visual_style, pad=True)]
+                for strip in Visual.to_strips(self, self.content, width, None, self.visual_style, pad=True,
+                                              apply_selection=False)]  # render_line shows it
             self._strips_width = width
             size = Size(width + 2 * self.MARGIN, len(self._strips))
             if size != self.virtual_size:
@@ -137,15 +138,16 @@ class AbstractPane(ScrollView, can_focus=True):
         segment, which sends one colour code instead of several (a third fewer bytes a redraw)."""
         if style is None:
             return None
-        got = self._styles.get(style)
+        # Keyed without meta (Textual's per-run offsets, a new one for every run; `render_line`
+        # sets the offsets it needs), so the table holds one entry per look.
+        key = (style.color, style.bgcolor, bool(style.bold), bool(style.dim), bool(style.italic),
+               bool(style.underline), bool(style.strike), bool(style.reverse), style.link)
+        got = self._styles.get(key)
         if got is None:
-            # Without meta: Textual's per-run offsets; `render_line` sets the offsets it needs.
-            got = RichStyle(color=style.color, bgcolor=style.bgcolor, bold=style.bold or None,
-                            dim=style.dim or None, italic=style.italic or None,
-                            underline=style.underline or None, strike=style.strike or None,
-                            reverse=style.reverse or None, link=style.link)
-            got = self._styles.setdefault(got, got)
-            self._styles[style] = got
+            got = self._styles[key] = RichStyle(
+                color=style.color, bgcolor=style.bgcolor, bold=style.bold or None, dim=style.dim or None,
+                italic=style.italic or None, underline=style.underline or None,
+                strike=style.strike or None, reverse=style.reverse or None, link=style.link)
         return got
 
     def render_line(self, y: int) -> Strip:
@@ -157,7 +159,19 @@ class AbstractPane(ScrollView, can_focus=True):
             return Strip.blank(width, style)
         margin = Segment(" " * self.MARGIN, style)
         strip = Strip([margin, *strips[row], margin]).adjust_cell_length(width, style).simplify()
+        selection = self.text_selection
+        span = selection.get_span(row) if selection is not None else None
+        if span is not None:
+            start, end = max(0, span[0]), width if span[1] == -1 else min(span[1], width)
+            if start < end:
+                chosen = Style.from_styles(self.screen.get_component_styles("screen--selection")).rich_style
+                before, inside, after = strip.divide([start, end, width])
+                inside = Strip(Segment.apply_style(list(inside), None, chosen), inside.cell_length)
+                strip = Strip.join([before, inside, after])
         return strip.apply_offsets(0, row)
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()  # render_line draws the selection on the cached lines
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The text under a mouse selection, for Textual's copy (ctrl+c, OSC 52 over SSH): the

@@ -226,9 +226,10 @@ class ReaderApp(App[int]):
         self._undo: list[list[Change]] = []
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="marks")
         self._stopping = threading.Event()
+        """Set at quit: background indexing stops rather than holding the exit up."""
         self._last_input = self._last_gc = time.monotonic()
         self._gc_threshold: tuple[int, ...] | None = None
-        """Set at quit: background indexing stops rather than holding the exit up."""
+        """The GC thresholds before this app changed them (see `on_corpus_ready`)."""
         self._dwell_timer: Timer | None = None
         self._pane_timer: Timer | None = None
         self._shown_index: int | None = None
@@ -330,11 +331,6 @@ class ReaderApp(App[int]):
         # collector from walking them all during typing (random pauses of tens of ms).
         gc.collect()
         gc.freeze()
-        # What is left for the collector is the UI's own (tens of thousands of rendered strips
-        # and their caches): a full pass over it takes 20-50 ms, and after a freeze Python would
-        # run one every few keystrokes. Full passes run from `_idle_gc` instead.
-        self._gc_threshold = gc.get_threshold()  # put back at exit
-        gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], 1_000_000)
         self.post_message(CorpusReady(corpus))
         # The parse cache after the first screen: the next start is faster, this one no slower.
         library.save_cache()
@@ -389,6 +385,13 @@ class ReaderApp(App[int]):
 
     def on_corpus_ready(self, message: CorpusReady) -> None:
         self.corpus = message.corpus
+        if self._gc_threshold is None:
+            # What is left for the collector after the freeze is the UI's own (tens of thousands
+            # of rendered strips and their caches): a full pass takes 20-50 ms, and after a
+            # freeze Python would run one every few keystrokes. `_idle_gc` runs them instead.
+            # Set here, on the event loop, so that `on_unmount` surely puts it back.
+            self._gc_threshold = gc.get_threshold()
+            gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], 1_000_000)
         if self._pending_filter is not None:
             text, self._pending_filter = self._pending_filter, None
             self._start_filter(text)

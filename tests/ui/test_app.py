@@ -257,6 +257,10 @@ async def test_dragging_over_the_abstract_selects_its_text_for_copying(tmp_path)
         await pilot.mouse_up(pane, offset=(start + len("We present Point-Voxel") - 1, row))
         await pilot.pause()
         assert app.screen.get_selected_text() == "We present Point-Voxel"
+        await pilot.pause()
+        shown = [seg for seg in pane.render_line(row) if seg.style and seg.style.bgcolor]
+        chosen = [seg.text for seg in shown if seg.style.bgcolor != pane.rich_style.bgcolor]
+        assert "".join(chosen) == "We present Point-Voxel"  # the selection is drawn, exactly
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard == "We present Point-Voxel" and app.is_running
