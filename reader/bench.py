@@ -246,14 +246,10 @@ def bench_filter_and_cursor(root: Path, size: int, repeat: int) -> list[dict]:
 def peak_rss_mb() -> float:
     """This process's peak resident memory. Linux's VmHWM starts afresh at exec; ru_maxrss does
     not (a child forked from a parent holding 400 MB would report 400 MB)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from .devtools.memory import status_mb
+
+    peak = status_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _startup_child(path: str, data_dir: str, cache_dir: str, t_spawn: float) -> None:

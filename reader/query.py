@@ -1869,14 +1869,10 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def _rss_mb() -> float:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
+    from .devtools.memory import status_mb
+
+    rss = status_mb("VmRSS")
+    return float("nan") if rss is None else rss
 
 
 def _clear(corpus: Corpus) -> None:
