@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from reader.model import Paper
 from reader.query import (
     ABSTRACT,
-    IDENT,
     PLAIN_FIELDS,
     TITLE,
     CatTerm,
@@ -27,6 +26,8 @@ from reader.query import (
     parse,
 )
 from reader.text import display_text, display_title
+
+from .naive import term_matches
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_digests" / "arxiv-cs.CV-2019-07-09.md"
 _HEADING = re.compile(r"### (\d+)\.(.*?)  \[ :arrow_down: \]\(https://arxiv\.org/pdf/(.*?)\.pdf\)$")
@@ -686,22 +687,7 @@ def naive(text: str, read=frozenset(), starred=frozenset()) -> list[int] | None:
 
 
 def _naive_text(t: TextTerm, i: int) -> bool:
-    def test(s: str) -> bool:
-        s = s.replace("\n", " ")
-        s, n = (s, t.needle) if t.case else (s.casefold(), t.folded)
-        if t.start and t.end:
-            return s == n
-        if t.start:
-            return s.startswith(n)
-        if t.end:
-            return s.endswith(n)
-        return n in s
-
-    return (
-        (bool(t.fields & TITLE) and test(TITLES[i]))
-        or (bool(t.fields & ABSTRACT) and test(ABSTRACTS[i]))
-        or (bool(t.fields & IDENT) and t.folded in (PAPERS[i].id or "").casefold())
-    )
+    return term_matches(t, TITLES[i], ABSTRACTS[i], PAPERS[i].id)
 
 
 @settings(max_examples=300, deadline=None)

@@ -11,6 +11,8 @@ from reader.model import Paper
 from reader.query import Corpus, parse
 from reader.text import display_text, display_title
 
+from .naive import term_matches
+
 
 def paper(title: str, abstract: str = "", ident: str | None = "1907.00001") -> Paper:
     return Paper(id=ident, version=None, title=title, abstract=abstract, pdf_url=None, category="cs.CV",
@@ -35,25 +37,8 @@ def naive(papers: list[Paper], text: str) -> list[int]:
     """What one text term matches, straight from the definition (no fuzzy terms are generated)."""
     t = parse(text).clauses[0][0]
     assert isinstance(t, rq.TextTerm) and not t.neg
-    out = []
-    for i, p in enumerate(papers):
-        title = display_title(p.title or "")
-        abstract = display_text(p.abstract or "").replace("\n", " ")
-
-        def test(s: str) -> bool:
-            s, n = (s, t.needle) if t.case else (s.casefold(), t.folded)
-            if t.start and t.end:
-                return s == n
-            if t.start:
-                return s.startswith(n)
-            if t.end:
-                return s.endswith(n)
-            return n in s
-
-        if ((t.fields & rq.TITLE and test(title)) or (t.fields & rq.ABSTRACT and test(abstract))
-                or (t.fields & rq.IDENT and t.folded in (p.id or "").casefold())):  # fmt: skip
-            out.append(i)
-    return out
+    return [i for i, p in enumerate(papers)
+            if term_matches(t, display_title(p.title or ""), display_text(p.abstract or ""), p.id)]
 
 
 # Letters that fold in interesting ways, word and non-word characters, spaces and line breaks.

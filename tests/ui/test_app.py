@@ -9,7 +9,7 @@ from textual.command import CommandPalette
 from reader.ui.abstract_pane import AbstractPane
 from reader.ui.app import FilterBar
 from reader.ui.paper_list import PaperList
-from reader.ui.screens import ConfirmScreen, HelpScreen
+from reader.ui.screens import HelpScreen
 
 from .conftest import SAMPLES, SIZES, list_lines, make_app, pane_text, screen_lines, screen_text, settle, wait_ready
 
