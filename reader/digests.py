@@ -1,0 +1,444 @@
+"""The digest navigator's model: digests, rows, unread counts, the overview and the opening rule.
+
+No Textual and no I/O except the "last view" record (`load_last_view`/`save_last_view`).
+
+A **digest** is one announcement, ``(date, category)`` (DECISIONS.md, "What a digest is"). The
+model is built from *listings*: any objects with ``date``, ``category``, ``number`` and ``key``
+(a `Paper` from a parse result is one). A paper listed in several digests (a cross-list, or the
+same paper announced again) is one key with several listings: it counts once in "All" and once
+in each digest's row, and its read/starred flags are shared.
+
+Counts are kept incrementally. Each paper key knows the groups (All, its days, its digests, its
+categories) it belongs to; `update(key)` compares the key's flags with what was counted before and
+adjusts those few counters, so a mark costs O(listings of that paper), not O(library).
+
+View ids are plain strings, so the app can persist them: ``all``, ``starred``, ``searches``,
+``day:YYYY-MM-DD`` and ``digest:YYYY-MM-DD:CATEGORY``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from .paths import user_dir
+
+ALL = "all"
+STARRED = "starred"
+SEARCHES = "searches"
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+OVERVIEW_DAYS = 60
+
+DigestId = tuple[str, str | None]
+"""(date, category) of a dated digest."""
+
+
+class Listing(Protocol):
+    @property
+    def date(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def number(self) -> int | None: ...
+    @property
+    def key(self) -> str: ...
+
+
+def day_view(date: str) -> str:
+    return f"day:{date}"
+
+
+def digest_view(date: str, category: str | None) -> str:
+    return f"digest:{date}:{category or ''}"
+
+
+def parse_view(view: str) -> tuple[str, str | None, str | None]:
+    """``(kind, date, category)`` of a view id; kind is all/starred/searches/day/digest/unknown."""
+    kind, _, rest = view.partition(":")
+    if kind in (ALL, STARRED, SEARCHES) and not rest:
+        return kind, None, None
+    if kind == "day" and rest:
+        return kind, rest, None
+    if kind == "digest" and rest:
+        date, _, category = rest.partition(":")
+        return kind, date, category or None
+    return "unknown", None, None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One navigator row, ready to draw: ``label  unread/total``, dimmed when `unread` is 0."""
+
+    view: str
+    label: str
+    depth: int
+    unread: int
+    total: int
+    expandable: bool = False
+    expanded: bool = False
+
+
+@dataclass(slots=True)
+class _Digest:
+    date: str
+    category: str | None
+    keys: list[str] = field(default_factory=list)
+    numbers: list[float] = field(default_factory=list)
+    group: int = 0
+
+
+class Navigator:
+    """Digests, their papers and live unread/total counts for every navigator row."""
+
+    def __init__(self, listings: Iterable[Listing], is_read: Callable[[str], bool],
+                 is_starred: Callable[[str], bool]) -> None:
+        self._is_read = is_read
+        self._is_starred = is_starred
+        self._names: list[str] = ["all", "searches"]  # group 0 is All, group 1 is Searches
+        self._group_of: dict[str, int] = {}
+        self._member: dict[str, list[int]] = {}
+        self._digests: dict[DigestId, _Digest] = {}
+        self._undated: list[str] = []
+        self._order: list[str] = []
+        for item in listings:
+            self._add(item)
+        self._days: list[str] = sorted({d for d, _ in self._digests}, reverse=True)
+        self._day_cats: dict[str, list[str | None]] = {}
+        for date, cat in sorted(self._digests, key=lambda d: (d[0], d[1] or "")):
+            self._day_cats.setdefault(date, []).append(cat)
+        for digest in self._digests.values():
+            order = sorted(range(len(digest.keys)), key=digest.numbers.__getitem__)
+            digest.keys = [digest.keys[i] for i in order]
+        self._total = [0] * len(self._names)
+        self._unread = [0] * len(self._names)
+        self._flags: dict[str, tuple[bool, bool]] = {}
+        self._starred_total = 0
+        self._starred_unread = 0
+        for key in self._order:
+            read, starred = bool(is_read(key)), bool(is_starred(key))
+            self._flags[key] = (read, starred)
+            for g in self._member[key]:
+                self._total[g] += 1
+                self._unread[g] += not read
+            if starred:
+                self._starred_total += 1
+                self._starred_unread += not read
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _group(self, name: str) -> int:
+        g = self._group_of.get(name)
+        if g is None:
+            g = self._group_of[name] = len(self._names)
+            self._names.append(name)
+        return g
+
+    def _add(self, item: Listing) -> None:
+        key, date, category = item.key, item.date, item.category
+        groups = self._member.get(key)
+        if groups is None:
+            groups = self._member[key] = [0]
+            self._order.append(key)
+        wanted: list[int] = []
+        if date is None:
+            if 1 not in groups:
+                self._undated.append(key)
+            wanted.append(1)
+        else:
+            ident = (date, category)
+            digest = self._digests.get(ident)
+            if digest is None:
+                digest = self._digests[ident] = _Digest(date, category, group=self._group(digest_view(date, category)))
+            if digest.group not in groups:
+                digest.keys.append(key)
+                digest.numbers.append(item.number if item.number is not None else float("inf"))
+            wanted += (digest.group, self._group(day_view(date)))
+        if category:
+            wanted.append(self._group(f"cat:{category}"))
+        groups.extend(g for g in wanted if g not in groups)
+
+    # -- counts -----------------------------------------------------------------------------
+
+    def update(self, key: str) -> bool:
+        """Recount one paper after its flags changed; True if any count changed. O(its listings)."""
+        old = self._flags.get(key)
+        if old is None:
+            return False
+        new = (bool(self._is_read(key)), bool(self._is_starred(key)))
+        if new == old:
+            return False
+        self._flags[key] = new
+        (was_read, was_starred), (read, starred) = old, new
+        if was_read != read:
+            delta = 1 if was_read else -1
+            for g in self._member[key]:
+                self._unread[g] += delta
+        if was_starred:
+            self._starred_total -= 1
+            self._starred_unread -= not was_read
+        if starred:
+            self._starred_total += 1
+            self._starred_unread += not read
+        return True
+
+    def update_many(self, keys: Iterable[str]) -> bool:
+        changed = False
+        for key in keys:
+            changed = self.update(key) or changed
+        return changed
+
+    def counts(self, view: str) -> tuple[int, int]:
+        """``(unread, total)`` of a view; (0, 0) for a view that does not exist."""
+        if view == STARRED:
+            return self._starred_unread, self._starred_total
+        g = {ALL: 0, SEARCHES: 1}.get(view)
+        if g is None:
+            g = self._group_of.get(view)
+        if g is None:
+            return 0, 0
+        return self._unread[g], self._total[g]
+
+    def unread_by_category(self) -> dict[str, int]:
+        """Unread papers per category (a paper cross-listed in two counts in both)."""
+        return {name[4:]: self._unread[g] for g, name in enumerate(self._names) if name.startswith("cat:")}
+
+    # -- structure --------------------------------------------------------------------------
+
+    @property
+    def days(self) -> list[str]:
+        """Every announcement date, newest first."""
+        return list(self._days)
+
+    def digests(self) -> list[DigestId]:
+        """Every dated digest, newest day first, categories in name order."""
+        return [(d, c) for d in self._days for c in self._day_cats[d]]
+
+    @property
+    def newest(self) -> str | None:
+        """The newest announcement date (undated papers never count)."""
+        return self._days[0] if self._days else None
+
+    def has(self, view: str) -> bool:
+        return view in (ALL, STARRED) or (view == SEARCHES and bool(self._undated)) or view in self._group_of
+
+    def rows(self, expanded: Iterable[str] = ()) -> list[Row]:
+        """The rows top to bottom: All, Starred, Searches (when there are undated papers), then
+        one row per day, newest first, each followed by its categories when its date is in
+        `expanded`."""
+        open_days = set(expanded)
+        out = [self._row(ALL, "All", 0), self._row(STARRED, "Starred", 0)]
+        if self._undated:
+            out.append(self._row(SEARCHES, "Searches", 0))
+        for date in self._days:
+            is_open = date in open_days
+            cats = self._day_cats[date]
+            out.append(self._row(day_view(date), date, 0, expandable=True, expanded=is_open))
+            if is_open:
+                out += [self._row(digest_view(date, c), c or "(no category)", 1) for c in cats]
+        return out
+
+    def _row(self, view: str, label: str, depth: int, *, expandable: bool = False, expanded: bool = False) -> Row:
+        unread, total = self.counts(view)
+        return Row(view, label, depth, unread, total, expandable, expanded)
+
+    def step(self, view: str, delta: int, expanded: Iterable[str] = ()) -> str:
+        """The view `delta` rows below (`]`, +1, older) or above (`[`, -1) `view`, clamped."""
+        views = [r.view for r in self.rows(expanded)]
+        try:
+            i = views.index(view)
+        except ValueError:
+            i = 0
+        return views[max(0, min(len(views) - 1, i + delta))]
+
+    def keys(self, view: str) -> list[str]:
+        """The paper keys of a view in its order: a digest by `number`; a day its digests in
+        category order; All newest day first; Starred in All's order; Searches as read."""
+        kind, date, category = parse_view(view)
+        if kind == "digest" and date is not None:
+            digest = self._digests.get((date, category))
+            return list(digest.keys) if digest else []
+        if kind == "day" and date is not None:
+            return _unique(k for c in self._day_cats.get(date, ()) for k in self._digests[(date, c)].keys)
+        if kind == SEARCHES:
+            return list(self._undated)
+        if kind in (ALL, STARRED):
+            everything = _unique([k for d in self._days for c in self._day_cats[d]
+                                  for k in self._digests[(d, c)].keys] + self._undated)
+            if kind == STARRED:
+                return [k for k in everything if self._flags[k][1]]
+            return everything
+        return []
+
+    def label(self, view: str) -> str:
+        """The view's name for the status bar: ``All``, ``2019-07-09``, ``2019-07-09 cs.CV``."""
+        kind, date, category = parse_view(view)
+        if kind == "digest":
+            return f"{date} {category or ''}".rstrip()
+        if kind == "day":
+            return date or ""
+        return {ALL: "All", STARRED: "Starred", SEARCHES: "Searches"}.get(kind, view)
+
+    # -- overview ---------------------------------------------------------------------------
+
+    def papers_per_day(self, days: int = OVERVIEW_DAYS) -> list[int]:
+        """Papers announced on each of the `days` calendar days ending with the newest digest
+        (oldest first; days without a digest are 0). Counts back from the newest digest, not
+        from today's clock."""
+        if not self._days:
+            return []
+        try:
+            end = dt.date.fromisoformat(self._days[0])
+        except ValueError:
+            return []
+        out = []
+        for back in range(days - 1, -1, -1):
+            g = self._group_of.get(day_view((end - dt.timedelta(days=back)).isoformat()))
+            out.append(self._total[g] if g is not None else 0)
+        return out
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """One character per value: a space for 0, else ``▁`` to ``█`` scaled to the largest value
+    (any value above 0 shows at least ``▁``)."""
+    top = max(values, default=0)
+    if top <= 0:
+        return " " * len(values)
+    steps = len(SPARK_BLOCKS)
+    return "".join(" " if v <= 0 else SPARK_BLOCKS[min(steps - 1, (v * steps - 1) // top)] for v in values)
+
+
+def all_order(papers: Sequence[Listing]) -> list[int]:
+    """Indices of `papers` in "All" order: newest day first, then digest order (`number`),
+    then as given; undated papers last."""
+    def sort_key(i: int) -> tuple[int, str, float, int]:
+        p = papers[i]
+        number = p.number if p.number is not None else float("inf")
+        return (0, _inverted(p.date), number, i) if p.date else (1, "", number, i)
+    return sorted(range(len(papers)), key=sort_key)
+
+
+def _inverted(date: str) -> str:
+    # ISO dates sort as strings; mapping each digit d to 9-d reverses the order.
+    return date.translate(_INVERT)
+
+
+_INVERT = str.maketrans("0123456789", "9876543210")
+
+
+# -- opening and the last view ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LastView:
+    """What the app showed at its last exit, per library."""
+
+    view: str = ALL
+    filter: str = ""
+    cursor: str | None = None
+    """The key of the paper under the cursor."""
+    newest: tuple[str, ...] = ()
+    """The newest announcement date then, followed by its digests' categories."""
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    view: str
+    cursor: str | None
+    filter: str = ""
+    restored: bool = False
+    """True when the last view was restored rather than the newest digest chosen."""
+
+
+def newest_marker(nav: Navigator) -> tuple[str, ...]:
+    """What `LastView.newest` should hold for this library now."""
+    date = nav.newest
+    if date is None:
+        return ()
+    return (date, *(c or "" for c in nav._day_cats[date]))
+
+
+def has_newer_digest(nav: Navigator, last: LastView | None) -> bool:
+    """True on a first start, or when a digest newer than at the last exit exists: a later
+    date, or a new category on the same newest date."""
+    if last is None or not last.newest:
+        return True
+    now = newest_marker(nav)
+    if not now:
+        return False
+    if now[0] != last.newest[0]:
+        return now[0] > last.newest[0]
+    return not set(now[1:]) <= set(last.newest[1:])
+
+
+def opening(nav: Navigator, last: LastView | None, is_read: Callable[[str], bool]) -> Opening:
+    """Where the app opens (DECISIONS.md, "Opening"): on a first start or when a newer digest
+    arrived, the newest digest with unread papers, cursor on its first unread paper (all of the
+    digest is shown); when everything is read, the newest digest. Otherwise the last view,
+    filter and cursor (falling back to All when that view no longer exists)."""
+    if has_newer_digest(nav, last):
+        digests = nav.digests()
+        for date, cat in digests:
+            view = digest_view(date, cat)
+            if nav.counts(view)[0]:
+                keys = nav.keys(view)
+                return Opening(view, next((k for k in keys if not is_read(k)), keys[0] if keys else None))
+        if digests:
+            view = digest_view(*digests[0])
+            keys = nav.keys(view)
+            return Opening(view, keys[0] if keys else None)
+        return Opening(ALL, None)
+    assert last is not None
+    view = last.view if nav.has(last.view) else ALL
+    return Opening(view, last.cursor, last.filter, restored=True)
+
+
+def library_id(paths: Iterable[str | os.PathLike[str]]) -> str:
+    """A short stable name for a library (its resolved paths, in any order)."""
+    resolved = sorted(str(Path(p).expanduser().resolve()) for p in paths)
+    return hashlib.sha256("\0".join(resolved).encode()).hexdigest()[:16]
+
+
+def last_view_path(paths: Iterable[str | os.PathLike[str]]) -> Path:
+    return user_dir("state") / "views" / f"{library_id(paths)}.json"
+
+
+def load_last_view(paths: Iterable[str | os.PathLike[str]]) -> LastView | None:
+    """The record saved at the last exit, or None (first start, or an unreadable record)."""
+    try:
+        data = json.loads(last_view_path(paths).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    view, filt, cursor, newest = (data.get(k) for k in ("view", "filter", "cursor", "newest"))
+    if not isinstance(view, str) or not isinstance(filt, str) or not (cursor is None or isinstance(cursor, str)):
+        return None
+    if not isinstance(newest, list) or not all(isinstance(x, str) for x in newest):
+        return None
+    return LastView(view, filt, cursor, tuple(newest))
+
+
+def save_last_view(paths: Iterable[str | os.PathLike[str]], record: LastView) -> None:
+    """Write the record atomically (a temporary file renamed over the old one). Raises OSError."""
+    target = last_view_path(paths)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = {"view": record.view, "filter": record.filter, "cursor": record.cursor, "newest": list(record.newest)}
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
