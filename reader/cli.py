@@ -14,14 +14,13 @@ Every error is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from . import __version__
+from .export import json_line, paper_record
 from .model import Paper
 
 SUBCOMMANDS = ("list", "check", "mark", "state")
@@ -40,16 +39,6 @@ class Failure(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + error
         raise UsageError(f"{message} (see {self.prog} --help)")
-
-
-# Characters JSON leaves raw that a terminal may act on: DEL, C1 controls, bidi controls,
-# line/paragraph separators. Escaping them keeps `--json` output safe to print.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def json_line(obj: object) -> str:
-    text = json.dumps(obj, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _build_parser() -> _Parser:
@@ -146,13 +135,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             indices = [i for i in indices if store.is_starred(keys[i])]
     if args.json:
         for i in indices:
-            p = papers[i]
-            out.write(json_line({
-                "id": p.id, "version": p.version, "title": p.title, "abstract": p.abstract,
-                "pdf_url": p.pdf_url, "category": p.category, "date": p.date, "number": p.number,
-                "source": p.source, "read": store.is_read(keys[i]), "starred": store.is_starred(keys[i]),
-                "categories": list(p.categories),
-            }) + "\n")
+            out.write(json_line(paper_record(papers[i], store.is_read(keys[i]), store.is_starred(keys[i]))) + "\n")
     else:
         from .text import display_title
 
