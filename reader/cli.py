@@ -1,10 +1,14 @@
 """The `arxiv-reader` command line. Each subcommand is a thin call into the core modules.
 
-    arxiv-reader [PATH ...]                     start the reader (bundled samples without PATH)
+    arxiv-reader [PATH ...]                     start the reader (the configured library without PATH)
     arxiv-reader list [PATH ...] [--json] [--query Q] [--unread|--read|--starred]
     arxiv-reader check PATH ...
     arxiv-reader mark read|unread|star|unstar ID [ID ...]
     arxiv-reader state export | state import FILE
+    arxiv-reader export --format bibtex|markdown|json [--query Q] [--starred] [--unread] [-o FILE] [PATH ...]
+    arxiv-reader config path | config show | config check
+
+Without PATH, every command reads the `library` set in config.toml, else the bundled samples.
 
 Exit codes: 0 success; 1 problems found (`check`) or an operation failed (a disk error);
 2 a mistake in the command (bad flag, missing path, invalid identifier or query).
@@ -20,10 +24,11 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from . import __version__
-from .export import json_line, paper_record
+from .export import FORMATS, SUFFIXES, json_line, paper_record
+from .config import Config, config_dir, load_config
 from .model import Paper
 
-SUBCOMMANDS = ("list", "check", "mark", "state")
+SUBCOMMANDS = ("list", "check", "mark", "state", "export", "config")
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
@@ -47,7 +52,7 @@ def _build_parser() -> _Parser:
     sub = ap.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     p = sub.add_parser("list", help="print the papers, one a line (or JSON Lines)")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the bundled samples)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the library)")
     p.add_argument("--json", action="store_true", help="JSON Lines, one object a paper")
     p.add_argument("--query", "-q", metavar="Q", help="only papers matching this filter query")
     which = p.add_mutually_exclusive_group()
@@ -56,7 +61,7 @@ def _build_parser() -> _Parser:
     p.add_argument("--starred", action="store_true", help="only starred papers")
 
     p = sub.add_parser("check", help="report problems in digests")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the library)")
 
     p = sub.add_parser("mark", help="mark papers read, unread, starred or unstarred")
     p.add_argument("action", choices=("read", "unread", "star", "unstar"))
@@ -67,6 +72,20 @@ def _build_parser() -> _Parser:
     ssub.add_parser("export", help="write the state as JSON Lines to stdout")
     imp = ssub.add_parser("import", help="merge a JSON Lines state file in (later change wins)")
     imp.add_argument("file", metavar="FILE", help="a file written by `state export` ('-' for stdin)")
+
+    p = sub.add_parser("export", help="write papers as BibTeX, Markdown digests or JSON Lines")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the library)")
+    p.add_argument("--format", "-f", choices=FORMATS, help="default: from the -o file's suffix")
+    p.add_argument("--query", "-q", metavar="Q", help="only papers matching this filter query")
+    p.add_argument("--starred", action="store_true", help="only starred papers")
+    p.add_argument("--unread", action="store_true", help="only unread papers")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: standard output)")
+
+    p = sub.add_parser("config", help="where the configuration is, and what it says")
+    csub = p.add_subparsers(dest="config_command", parser_class=_Parser, metavar="ACTION", required=True)
+    csub.add_parser("path", help="print the config file's path")
+    csub.add_parser("show", help="print the effective configuration (defaults included) as TOML")
+    csub.add_parser("check", help="print each problem in the config file; exit 1 if there is any")
     return ap
 
 
@@ -74,7 +93,7 @@ def _app_parser() -> _Parser:
     ap = _Parser(prog="arxiv-reader", description="Start the reader on digest files or folders.",
                  epilog=f"subcommands: {', '.join(SUBCOMMANDS)} (arxiv-reader COMMAND --help)")
     ap.add_argument("--version", action="version", version=f"arxiv-reader {__version__}")
-    ap.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the bundled samples)")
+    ap.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the library)")
     return ap
 
 
@@ -84,13 +103,25 @@ def _safe(text: str) -> str:
     return sanitize(text)
 
 
-def _load_library(paths: Sequence[str]):
-    from .library import LibraryError, ParseCache, bundled_samples, default_cache_dir, load
+def _default_paths(paths: Sequence[str], config: Config | None) -> list[str]:
+    """`paths`, else the configured library, else the bundled samples."""
+    from .library import bundled_samples
+
+    if paths:
+        return list(paths)
+    if config is not None and config.library is not None:
+        if not config.library.exists():
+            raise UsageError(f"the library {_safe(str(config.library))} set in {_safe(str(config.path))}"
+                             " does not exist")
+        return [str(config.library)]
+    return [str(bundled_samples())]
+
+
+def _load_library(paths: Sequence[str], config: Config | None = None):
+    from .library import LibraryError, ParseCache, default_cache_dir, load
 
     try:
-        if not paths:
-            paths = [str(bundled_samples())]
-        return load(paths, cache=ParseCache(default_cache_dir()))
+        return load(_default_paths(paths, config), cache=ParseCache(default_cache_dir()))
     except LibraryError as err:
         raise UsageError(_safe(str(err))) from None
 
@@ -107,12 +138,14 @@ def _open_store():
     return store
 
 
-def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
-    lib = _load_library(args.paths)
+def _select(args: argparse.Namespace, need_state: bool):
+    """The papers, the indices `--query`, `--unread`, `--read` and `--starred` keep, their keys,
+    and the state store (None unless `need_state` or a filter needs it)."""
+    lib = _load_library(args.paths, getattr(args, "config", None))
     papers: Sequence[Paper] = lib.papers
-    indices = range(len(papers))
-    need_state = args.json or args.unread or args.read or args.starred or (
-        args.query is not None and "is:" in args.query)
+    indices: Sequence[int] = range(len(papers))
+    unread, read, starred = (getattr(args, name, False) for name in ("unread", "read", "starred"))
+    need_state = need_state or unread or read or starred or (args.query is not None and "is:" in args.query)
     store = _open_store() if need_state else None
     keys = [p.key for p in papers]
     if args.query is not None:
@@ -127,12 +160,17 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
                            is_starred=(lambda i: store.is_starred(keys[i])) if store else None)
         indices = result.indices
     if store is not None:
-        if args.unread:
+        if unread:
             indices = [i for i in indices if not store.is_read(keys[i])]
-        elif args.read:
+        elif read:
             indices = [i for i in indices if store.is_read(keys[i])]
-        if args.starred:
+        if starred:
             indices = [i for i in indices if store.is_starred(keys[i])]
+    return papers, indices, keys, store
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    papers, indices, keys, store = _select(args, args.json)
     if args.json:
         for i in indices:
             out.write(json_line(paper_record(papers[i], store.is_read(keys[i]), store.is_starred(keys[i]))) + "\n")
@@ -146,7 +184,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    lib = _load_library(args.paths)
+    lib = _load_library(args.paths, args.config)
     for d in lib.diagnostics:
         out.write(_safe(str(d)) + "\n")
     n, files = len(lib.diagnostics), len(lib.files)
@@ -207,11 +245,75 @@ def cmd_state(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from .export import export_text
+
+    fmt = args.format
+    if fmt is None:
+        suffix = os.path.splitext(args.output or "")[1].lower()
+        fmt = next((f for f, s in SUFFIXES.items() if s == suffix), None)
+        if fmt is None:
+            raise UsageError("choose a format with --format bibtex|markdown|json")
+    papers, indices, keys, store = _select(args, fmt == "json")
+    chosen = [papers[i] for i in indices]
+    text = export_text(fmt, chosen, store.is_read if store else _no, store.is_starred if store else _no)
+    if args.output is None or args.output == "-":
+        out.write(text)
+        return 0
+    _write_atomically(args.output, text)
+    print(f"exported {len(chosen)} paper{'s' * (len(chosen) != 1)} to {_safe(args.output)}", file=sys.stderr)
+    return 0
+
+
+def _no(key: str) -> bool:
+    return False
+
+
+def _write_atomically(target: str, text: str) -> None:
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".arxiv-export-", suffix=".tmp", dir=folder)
+    except OSError as err:
+        raise Failure(f"cannot write {_safe(target)}: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as err:
+        os.unlink(tmp)
+        raise Failure(f"cannot write {_safe(target)}: {err.strerror or err}") from None
+
+
+def cmd_config(args: argparse.Namespace, out: TextIO) -> int:
+    from .config import show_config
+
+    config: Config = args.config
+    if args.config_command == "path":
+        out.write(f"{config.path}\n")
+    elif args.config_command == "show":
+        out.write(show_config(config))
+    else:
+        if args.config_problems:
+            return EXIT_PROBLEMS
+        out.write(f"no problems in {_safe(str(config.path))}\n")
+    return 0
+
+
+def _load_config() -> tuple[Config, list[str]]:
+    path = config_dir() / "config.toml"
+    try:
+        return load_config(path)
+    except Exception as err:  # never a traceback for a config file
+        return Config(path=path), [f"{path}:1: {err}; using the defaults"]
+
+
 def cmd_app(paths: Sequence[str]) -> int:
-    from .library import LibraryError, bundled_samples, find_digests
+    from .library import LibraryError, find_digests
 
     try:
-        targets = list(paths) if paths else [str(bundled_samples())]
+        targets = _default_paths(paths, _load_config()[0])
         find_digests(targets)  # fail on a missing path before the screen is taken over
     except LibraryError as err:
         raise UsageError(_safe(str(err))) from None
@@ -226,7 +328,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = _build_parser().parse_args(argv)
-            handler = {"list": cmd_list, "check": cmd_check, "mark": cmd_mark, "state": cmd_state}
+            args.config, args.config_problems = _load_config()
+            for problem in args.config_problems:
+                print(_safe(problem), file=sys.stderr)
+            handler = {"list": cmd_list, "check": cmd_check, "mark": cmd_mark, "state": cmd_state,
+                       "export": cmd_export, "config": cmd_config}
             code = handler[args.command](args, out)
         elif argv and argv[0] in ("-h", "--help"):
             _build_parser().print_help()

@@ -13,6 +13,11 @@ Linux, or `ARXIV_READER_CONFIG_DIR`)::
     [keys]                       # remap keys by binding id (the ids are listed in the README)
     "app.toggle_read" = "m,x"
 
+Top-level keys besides ``dwell_seconds``: ``library`` (the folder opened without PATH, ``~``
+expanded), ``browser`` (a command with ``%u`` for the URL, run without a shell), ``theme`` (a
+Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``). A problem in the file
+is reported as ``FILE:LINE: KEY: message`` and the default is used for that key.
+
 The filter history is plain text, one query a line, in the user state directory.
 """
 
@@ -21,7 +26,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shlex
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,46 +53,154 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id to a comma-separated list of keys (Textual's keymap)."""
     path: Path | None = None
+    library: Path | None = None
+    """The library opened when no PATH is given (``~`` expanded); None: the bundled samples."""
+    browser: str | None = None
+    """A command line with ``%u`` for the URL, split like a shell would but run without one."""
+    theme: str | None = None
+    """A Textual theme name; None: the app's default."""
+    navigator: str = "auto"
+    """``auto`` (shown when the terminal is at least 140 columns wide), ``show`` or ``hide``."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
 
 
+NAVIGATOR_MODES = ("auto", "show", "hide")
+TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "queries", "keys")
+
+
+def key_line(text: str, key: str, table: str | None = None) -> int:
+    """The line of `key` (in `[table]`, or at the top level) in a TOML text, found by a small
+    scan (tomllib gives positions only for syntax errors); 1 when it cannot be found."""
+    current: str | None = None
+    pattern = re.compile(rf"""\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=""")
+    for n, line in enumerate(text.split("\n"), 1):
+        header = re.match(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$", line)
+        if header:
+            current = header.group(1).strip("\"'")
+            if table is None and current == key:
+                return n
+        elif current == table and pattern.match(line):
+            return n
+    return 1
+
+
+def _syntax_line(err: tomllib.TOMLDecodeError) -> int:
+    m = re.search(r"at line (\d+)", str(err))
+    return int(m.group(1)) if m else 1
+
+
 def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
-    """The configuration, and one warning per problem (a bad file never stops the app)."""
+    """The configuration, and one ``FILE:LINE: KEY: message`` per problem. A bad file never
+    stops the app: what could not be read keeps its default."""
     path = path or config_dir() / "config.toml"
     config = Config(path=path)
-    warnings: list[str] = []
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
-        return config, warnings
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        return config, [f"ignoring {path}: {err}"]
+        return config, []
+    except UnicodeDecodeError as err:
+        return config, [f"{path}:1: not UTF-8 text ({err.reason}); using the defaults"]
+    except tomllib.TOMLDecodeError as err:
+        return config, [f"{path}:{_syntax_line(err)}: {err}; using the defaults"]
+    except OSError as err:
+        return config, [f"{path}:1: cannot read: {err.strerror or err}; using the defaults"]
+
+    found: list[tuple[int, str]] = []
+
+    def warn(key: str, message: str, table: str | None = None) -> None:
+        name = f"{table}.{key}" if table else key
+        line = key_line(text, key, table)
+        found.append((line, f"{path}:{line}: {name}: {message}"))
+
     dwell = data.get("dwell_seconds", config.dwell_seconds)
     if isinstance(dwell, (int, float)) and not isinstance(dwell, bool) and math.isfinite(dwell) and dwell >= 0:
         config.dwell_seconds = float(dwell)
     else:
-        warnings.append(f"{path}: dwell_seconds must be a number of seconds >= 0; using 2")
+        warn("dwell_seconds", "must be a number of seconds >= 0; using 2")
+    _load_new_keys(data, config, warn)
+    _load_tables(data, config, warn)
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            warn(key, "unknown setting, ignored")
+    return config, [problem for _, problem in sorted(found, key=lambda f: f[0])]
+
+
+def _load_tables(data: dict[str, object], config: Config, warn: Callable[..., None]) -> None:
     queries = data.get("queries", {})
     if not isinstance(queries, dict):
-        warnings.append(f"{path}: [queries] must be a table")
+        warn("queries", "must be a table")
         queries = {}
-    for slot, text in queries.items():
-        if str(slot) in {str(n) for n in range(1, 10)} and isinstance(text, str):
-            config.queries[int(slot)] = text
+    for slot, query in queries.items():
+        if str(slot) in {str(n) for n in range(1, 10)} and isinstance(query, str):
+            config.queries[int(slot)] = query
         else:
-            warnings.append(f"{path}: queries.{slot} ignored (keys are 1-9, values strings)")
+            warn(str(slot), "ignored (keys are 1-9, values strings)", "queries")
     keys = data.get("keys", {})
     if isinstance(keys, dict) and all(isinstance(v, str) and v.strip() for v in keys.values()):
         config.keys = {str(k): v for k, v in keys.items()}
     else:
-        warnings.append(f"{path}: [keys] must map binding ids to key names")
-    for key in data:
-        if key not in ("dwell_seconds", "queries", "keys"):
-            warnings.append(f"{path}: unknown setting {key!r} ignored")
-    return config, warnings
+        warn("keys", "must map binding ids to key names")
+
+
+def _load_new_keys(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
+    library = data.get("library")
+    if library is not None:
+        if isinstance(library, str) and library.strip():
+            config.library = Path(library).expanduser()
+        else:
+            warn("library", "must be a folder name (a string)")
+    browser = data.get("browser")
+    if browser is not None:
+        try:
+            ok = isinstance(browser, str) and bool(shlex.split(browser))
+        except ValueError:
+            ok = False
+        if ok:
+            config.browser = str(browser)
+        else:
+            warn("browser", 'must be a command such as "firefox --new-tab %u"')
+    theme = data.get("theme")
+    if theme is not None:
+        if isinstance(theme, str) and theme.strip():
+            config.theme = theme.strip()
+        else:
+            warn("theme", "must be a theme name (a string)")
+    navigator = data.get("navigator")
+    if navigator is not None:
+        if navigator in NAVIGATOR_MODES:
+            config.navigator = str(navigator)
+        else:
+            warn("navigator", 'must be "auto", "show" or "hide"; using "auto"')
+
+
+def browser_command(command: str, url: str) -> list[str]:
+    """The argument list that opens `url` with a configured `browser` command (no shell):
+    ``%u`` replaced by the URL, or the URL added at the end when there is no ``%u``.
+    Raises ValueError for a command that cannot be split (unbalanced quotes)."""
+    args = shlex.split(command)
+    if not any("%u" in a for a in args):
+        return [*args, url]
+    return [a.replace("%u", url) for a in args]
+
+
+def _toml_value(value: object) -> str:
+    # A JSON string with ASCII escapes is a valid TOML basic string; numbers print as TOML does.
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def show_config(config: Config) -> str:
+    """The effective configuration, defaults included, as TOML; unset keys as comments."""
+    lines = [f"# arxiv-reader configuration: {config.path}", "", f"dwell_seconds = {config.dwell_seconds!r}"]
+    for key in ("library", "browser", "theme"):
+        value = getattr(config, key)
+        lines.append(f"{key} = {_toml_value(str(value))}" if value is not None else f"# {key} = (not set)")
+    lines += [f"navigator = {_toml_value(config.navigator)}", "", "[queries]"]
+    lines += [f"{n} = {_toml_value(q)}" for n, q in sorted(config.queries.items())]
+    lines += ["", "[keys]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(config.keys.items())]
+    return "\n".join(lines) + "\n"
 
 
 def save_config(config: Config) -> None:
@@ -93,9 +209,12 @@ def save_config(config: Config) -> None:
     lines = [
         "# arxiv-reader configuration (rewritten by the app when you save a query)",
         f"dwell_seconds = {config.dwell_seconds!r}",
-        "",
-        "[queries]",
     ]
+    lines += [f"{key} = {json.dumps(str(getattr(config, key)))}" for key in ("library", "browser", "theme")
+              if getattr(config, key) is not None]
+    if config.navigator != "auto":
+        lines.append(f"navigator = {json.dumps(config.navigator)}")
+    lines += ["", "[queries]"]
     # A JSON string with ASCII escapes is a valid TOML basic string.
     lines += [f"{n} = {json.dumps(text)}" for n, text in sorted(config.queries.items())]
     if config.keys:

@@ -111,7 +111,7 @@ def test_user_errors_are_one_line_and_non_zero(tmp_path):
     assert_one_line_error(run("list", str(tmp_path / "missing.md")))
     assert_one_line_error(run("check", str(tmp_path / "missing")))
     assert_one_line_error(run("list", "--bogus"))
-    assert_one_line_error(run("check"))
+    assert_one_line_error(run("export", "--format", "json", "--query", "a |"))
     assert_one_line_error(run("mark", "read"))
     assert_one_line_error(run("mark", "frobnicate", "1907.03739"))
     assert_one_line_error(run(str(tmp_path / "missing-folder")))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,41 @@ def test_json_is_the_list_contract() -> None:
                       "pdf_url": "https://arxiv.org/pdf/1907.00001", "category": "cs.CV", "date": "2019-07-09",
                       "number": 1, "source": "test.md:1", "read": True, "starred": False,
                       "categories": ["cs.CV"]}
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "reader", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_export_formats_to_stdout() -> None:
+    bib = run("export", "--format", "bibtex", str(SEED))
+    assert bib.returncode == 0 and bib.stderr == ""
+    assert len(parse_bib(bib.stdout).entries) == 46
+    md = run("export", "-f", "markdown", str(SEED))
+    assert md.stdout == export.markdown(load([SEED]).papers)
+    js = run("export", "-f", "json", "--query", "ti:point", str(SEED))
+    records = [json.loads(line) for line in js.stdout.splitlines()]
+    listed = [json.loads(line) for line in run("list", "--json", "--query", "ti:point", str(SEED)).stdout.splitlines()]
+    assert records == listed and records
+
+
+def test_cli_export_to_file_with_state_filters(tmp_path: Path) -> None:
+    assert run("mark", "star", "1907.03739", "1907.03728").returncode == 0
+    assert run("mark", "read", "1907.03728").returncode == 0
+    out = tmp_path / "starred.bib"
+    proc = run("export", "--starred", "-o", str(out), str(SEED))  # format from the suffix
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert proc.stderr == f"exported 2 papers to {out}\n"
+    assert set(parse_bib(out.read_text(encoding="utf-8")).entries) == {"arxiv:1907.03739", "arxiv:1907.03728"}
+    proc = run("export", "--starred", "--unread", "-f", "bibtex", str(SEED))
+    assert list(parse_bib(proc.stdout).entries) == ["arxiv:1907.03739"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cli_export_errors_are_one_line(tmp_path: Path) -> None:
+    for args in (["export", str(SEED)], ["export", "-f", "pdf", str(SEED)],
+                 ["export", "-f", "json", "-q", "a |", str(SEED)],
+                 ["export", "-f", "json", "-o", str(tmp_path / "no" / "such" / "dir.json"), str(SEED)]):
+        proc = run(*args)
+        assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr, proc
+        assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("arxiv-reader: error: ")
