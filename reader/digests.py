@@ -23,10 +23,10 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .paths import user_dir
 
@@ -302,6 +302,29 @@ class Navigator:
             g = self._group_of.get(day_view((end - dt.timedelta(days=back)).isoformat()))
             out.append(self._total[g] if g is not None else 0)
         return out
+
+
+class _Entry(NamedTuple):
+    key: str
+    date: str | None
+    category: str | None
+    number: int | None
+
+
+def listings_of(papers: Iterable[Listing], categories_of: Callable[[Listing], Iterable[str]],
+                digests: Iterable[tuple[str | None, str | None]]) -> Iterator[Listing]:
+    """Listings from *merged* papers (one entry per identifier, as `Library.papers` holds them):
+    each paper's own listing, plus one in every other of its categories that has a digest on the
+    paper's date (a cross-list announced the same day). Use the raw per-file listings instead
+    where they are at hand: they also know a paper announced again on another day."""
+    known = {(d, c) for d, c in digests if d is not None}
+    for p in papers:
+        yield p
+        if p.date is None:
+            continue
+        for cat in categories_of(p):
+            if cat != p.category and (p.date, cat) in known:
+                yield _Entry(p.key, p.date, cat, None)
 
 
 def _unique(keys: Iterable[str]) -> list[str]:

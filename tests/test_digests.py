@@ -204,3 +204,29 @@ def test_seed_library() -> None:
     nav.update(lib.papers[0].key)
     assert nav.counts(view) == (total - 1, total)
     assert [lib.papers[i].key for i in dg.all_order(lib.papers)][:3] == nav.keys(view)[:3]
+
+
+def test_listings_of_merged_papers_expand_same_day_cross_lists(tmp_path: Path) -> None:
+    cv = tmp_path / "arxiv-cs.CV-2019-07-09.md"
+    lg = tmp_path / "arxiv-cs.LG-2019-07-09.md"
+    later = tmp_path / "arxiv-cs.RO-2019-07-10.md"
+    link = "[ :arrow_down: ](https://arxiv.org/pdf/{}.pdf)\n>  Abstract.\n"
+    cv.write_text("# ArXiv cs.CV --Tue, 9 Jul 2019\n### 1.Shared  " + link.format("1907.00001")
+                  + "### 2.Only vision  " + link.format("1907.00002"), encoding="utf-8")
+    lg.write_text("# ArXiv cs.LG --Tue, 9 Jul 2019\n### 1.Only learning  " + link.format("1907.00003")
+                  + "### 2.Shared  " + link.format("1907.00001"), encoding="utf-8")
+    later.write_text("# ArXiv cs.RO --Wed, 10 Jul 2019\n### 1.Shared  " + link.format("1907.00001"),
+                     encoding="utf-8")
+    lib = load([tmp_path])
+    assert len(lib.papers) == 3
+    flags = Flags()
+    items = dg.listings_of(lib.papers, lambda p: p.categories, [(d.date, d.category) for d in lib.digests])
+    nav = Navigator(items, flags.is_read, flags.is_starred)
+    assert nav.counts(digest_view("2019-07-09", "cs.LG")) == (2, 2)
+    assert nav.counts(digest_view("2019-07-09", "cs.CV")) == (2, 2)
+    assert nav.counts(ALL) == (3, 3)
+    # the merged paper keeps only its first listing's day: the raw listings know the other one
+    assert nav.counts(digest_view("2019-07-10", "cs.RO")) == (0, 0)
+    flags.read.add("1907.00001")
+    nav.update("1907.00001")
+    assert nav.counts(digest_view("2019-07-09", "cs.LG")) == (1, 2)
