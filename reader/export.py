@@ -195,7 +195,8 @@ _FIELD_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _one_line(text: str) -> str:
-    return " ".join(_FIELD_CONTROL.sub(" ", text).split())
+    """Line breaks and controls become spaces; other spacing is kept (the reader keeps it)."""
+    return _FIELD_CONTROL.sub(" ", text.replace("\n", " ").replace("\t", " ")).strip()
 
 
 def digest_header(date: str, category: str) -> str:

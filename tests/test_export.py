@@ -8,11 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pybtex import errors as pybtex_errors
 from pybtex.database import BibliographyData, parse_string
 
 from reader import export
 from reader.devtools.generate import generate
+from reader.formats.markdown import parse as parse_markdown
 from reader.library import load
 from reader.model import Paper
 
@@ -93,6 +96,14 @@ def test_special_characters_are_escaped() -> None:
                      r"\textbackslash{}cite\textbraceleft{}x\textbraceright{} cost \$5 \~{} {A\^{}2}")
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=5))
+def test_any_title_gives_bibtex_that_parses(titles: list[str]) -> None:
+    papers = [paper(None if i % 2 else f"1907.{i:05d}", title, number=i) for i, title in enumerate(titles)]
+    bib = check_bibtex(papers)
+    assert len(bib.entries) == len(papers)
+
+
 def test_keys_old_style_no_id_and_clashes() -> None:
     papers = [
         paper("hep-th/9901001", "Old style"),
@@ -167,6 +178,21 @@ def test_markdown_digests_newest_first_and_edge_cases(tmp_path: Path) -> None:
     assert [p.title for p in back] == ["No identifier", "Newer first", "Newer second",
                                        "12 Monkeys [CLS] and ](odd) title", "Older"]
     assert triples(back) == triples(papers)
+
+
+_CHARS = st.sampled_from(list("abcXYZ019 []()#>*_\\{}%&$:!.-`<|é"))
+_TEXT = st.text(_CHARS, min_size=1, max_size=30).map(str.strip).filter(bool)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(_TEXT, st.lists(_TEXT.filter(lambda t: not t.startswith(">")), min_size=1, max_size=3)),
+                min_size=1, max_size=4))
+def test_markdown_round_trip_of_markdown_like_titles_and_abstracts(items: list[tuple[str, list[str]]]) -> None:
+    # Known limit: an abstract paragraph that starts with ">" loses it (the reader strips quote marks).
+    papers = [paper(f"1907.{i:05d}", title, abstract="\n".join(paragraphs), number=i + 1)
+              for i, (title, paragraphs) in enumerate(items)]
+    back = parse_markdown(export.markdown(papers), "export.md").papers
+    assert [(p.id, p.title, p.abstract) for p in back] == [(p.id, p.title, p.abstract) for p in papers]
 
 
 def test_markdown_field_lines() -> None:
