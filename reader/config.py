@@ -61,13 +61,15 @@ class Config:
     """A Textual theme name; None: the app's default."""
     navigator: str = "auto"
     """``auto`` (shown when the terminal is at least 140 columns wide), ``show`` or ``hide``."""
+    export_dir: Path | None = None
+    """Where `E` proposes to write an export (``~`` expanded); None: the current directory."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
 
 
 NAVIGATOR_MODES = ("auto", "show", "hide")
-TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "queries", "keys")
+TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "export_dir", "queries", "keys")
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int:
@@ -146,12 +148,14 @@ def _load_tables(data: dict[str, object], config: Config, warn: Callable[..., No
 
 
 def _load_new_keys(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
-    library = data.get("library")
-    if library is not None:
-        if isinstance(library, str) and library.strip():
-            config.library = Path(library).expanduser()
+    for key in ("library", "export_dir"):
+        folder = data.get(key)
+        if folder is None:
+            continue
+        if isinstance(folder, str) and folder.strip() and "\0" not in folder:
+            setattr(config, key, Path(folder).expanduser())
         else:
-            warn("library", "must be a folder name (a string)")
+            warn(key, "must be a folder name (a string)")
     browser = data.get("browser")
     if browser is not None:
         try:
@@ -162,6 +166,10 @@ def _load_new_keys(data: dict[str, object], config: Config, warn: Callable[[str,
             config.browser = str(browser)
         else:
             warn("browser", 'must be a command such as "firefox --new-tab %u"')
+    _load_looks(data, config, warn)
+
+
+def _load_looks(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
     theme = data.get("theme")
     if theme is not None:
         if isinstance(theme, str) and theme.strip():
@@ -197,7 +205,11 @@ def show_config(config: Config) -> str:
     for key in ("library", "browser", "theme"):
         value = getattr(config, key)
         lines.append(f"{key} = {_toml_value(str(value))}" if value is not None else f"# {key} = (not set)")
-    lines += [f"navigator = {_toml_value(config.navigator)}", "", "[queries]"]
+    lines.append(f"navigator = {_toml_value(config.navigator)}")
+    export_dir = config.export_dir
+    lines.append(f"export_dir = {_toml_value(str(export_dir))}" if export_dir is not None
+                 else "# export_dir = (not set: the current directory)")
+    lines += ["", "[queries]"]
     lines += [f"{n} = {_toml_value(q)}" for n, q in sorted(config.queries.items())]
     lines += ["", "[keys]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(config.keys.items())]
     return "\n".join(lines) + "\n"
@@ -210,8 +222,8 @@ def save_config(config: Config) -> None:
         "# arxiv-reader configuration (rewritten by the app when you save a query)",
         f"dwell_seconds = {config.dwell_seconds!r}",
     ]
-    lines += [f"{key} = {json.dumps(str(getattr(config, key)))}" for key in ("library", "browser", "theme")
-              if getattr(config, key) is not None]
+    lines += [f"{key} = {json.dumps(str(getattr(config, key)))}"
+              for key in ("library", "browser", "theme", "export_dir") if getattr(config, key) is not None]
     if config.navigator != "auto":
         lines.append(f"navigator = {json.dumps(config.navigator)}")
     lines += ["", "[queries]"]

@@ -25,6 +25,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from .model import Paper, abs_url, pdf_url
@@ -273,6 +274,13 @@ def markdown(papers: Iterable[Paper]) -> str:
         number += 1
         out += _paper_markdown(p, number)
     return "\n".join(out) + "\n" if out else ""
+
+
+def proposed_path(fmt: str, export_dir: Path | None, now: dt.datetime | None = None) -> Path:
+    """Where `E` proposes to write: ``export_dir/arxiv-YYYY-MM-DD-HHMM.bib`` (or .md, .json);
+    the current directory when `export_dir` is None."""
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d-%H%M")
+    return (export_dir or Path(".")) / f"arxiv-{stamp}{SUFFIXES[fmt]}"
 
 
 def export_text(fmt: str, papers: Sequence[Paper], is_read: Callable[[str], bool],

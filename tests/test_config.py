@@ -19,10 +19,10 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_new_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     path = write(tmp_path, 'library = "~/arxiv"\nbrowser = "firefox --new-tab %u"\ntheme = "nord"\n'
-                           'navigator = "hide"\n')
+                           'navigator = "hide"\nexport_dir = "~/papers"\n')
     config, problems = load_config(path)
     assert problems == []
-    assert config.library == tmp_path / "arxiv"
+    assert config.library == tmp_path / "arxiv" and config.export_dir == tmp_path / "papers"
     assert config.browser == "firefox --new-tab %u"
     assert config.theme == "nord" and config.navigator == "hide"
 
@@ -85,12 +85,14 @@ def test_key_line_scan() -> None:
 def test_show_is_toml_with_unset_keys_as_comments(tmp_path: Path) -> None:
     shown = show_config(Config(path=tmp_path / "c.toml"))
     assert "# library = (not set)" in shown and "# browser = (not set)" in shown
+    assert "# export_dir = (not set: the current directory)" in shown
     assert tomllib.loads(shown) == {"dwell_seconds": 2.0, "navigator": "auto", "queries": {}, "keys": {}}
     config = Config(path=tmp_path / "c.toml", library=Path("/x/y"), browser='a "b" %u', theme="nord",
-                    queries={2: 'ti:"a b"'}, keys={"app.quit": "q,ctrl+q"})
+                    queries={2: 'ti:"a b"'}, keys={"app.quit": "q,ctrl+q"}, export_dir=Path("/e"))
     data = tomllib.loads(show_config(config))
     assert data == {"dwell_seconds": 2.0, "library": "/x/y", "browser": 'a "b" %u', "theme": "nord",
-                    "navigator": "auto", "queries": {"2": 'ti:"a b"'}, "keys": {"app.quit": "q,ctrl+q"}}
+                    "navigator": "auto", "export_dir": "/e", "queries": {"2": 'ti:"a b"'},
+                    "keys": {"app.quit": "q,ctrl+q"}}
     # what `show` prints, loaded as a config file, is the same configuration
     path = write(tmp_path, show_config(config))
     again, problems = load_config(path)
@@ -99,14 +101,14 @@ def test_show_is_toml_with_unset_keys_as_comments(tmp_path: Path) -> None:
 
 
 def test_saving_keeps_the_new_keys(tmp_path: Path) -> None:
-    path = write(tmp_path, 'library = "/data/arxiv"\nnavigator = "show"\nbrowser = "w3m %u"\n')
+    path = write(tmp_path, 'library = "/data/arxiv"\nnavigator = "show"\nbrowser = "w3m %u"\nexport_dir = "/e"\n')
     config, _ = load_config(path)
     config.queries[1] = "is:unread"
     save_config(config)
     again, problems = load_config(path)
     assert problems == []
-    assert (again.library, again.navigator, again.browser, again.queries) == (
-        Path("/data/arxiv"), "show", "w3m %u", {1: "is:unread"})
+    assert (again.library, again.navigator, again.browser, again.export_dir, again.queries) == (
+        Path("/data/arxiv"), "show", "w3m %u", Path("/e"), {1: "is:unread"})
 
 
 def test_browser_command() -> None:

@@ -252,3 +252,12 @@ def test_cli_export_errors_are_one_line(tmp_path: Path) -> None:
         proc = run(*args)
         assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr, proc
         assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("arxiv-reader: error: ")
+
+
+def test_proposed_path() -> None:
+    import datetime as dt
+
+    now = dt.datetime(2019, 7, 9, 8, 5)
+    assert export.proposed_path("bibtex", Path("/papers"), now) == Path("/papers/arxiv-2019-07-09-0805.bib")
+    assert export.proposed_path("markdown", None, now) == Path("arxiv-2019-07-09-0805.md")
+    assert export.proposed_path("json", None, now).suffix == ".json"
