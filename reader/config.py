@@ -18,12 +18,14 @@ The filter history is plain text, one query a line, in the user state directory.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tomlkit
+import tomlkit.exceptions
 
 from .paths import user_dir
 
@@ -87,23 +89,81 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     return config, warnings
 
 
+class ConfigSaveError(OSError):
+    """The configuration file cannot be updated without losing what is in it.
+
+    An `OSError` so that callers that already report a failed write report this too; `str()` is
+    one line that says why.
+    """
+
+
+def _read_document(path: Path) -> tomlkit.TOMLDocument:
+    """The file as a format-preserving document; a new one when it does not exist yet."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment("arxiv-reader configuration"))
+        return doc
+    except UnicodeDecodeError as err:
+        raise ConfigSaveError(f"{path} is not UTF-8 text ({err.reason}); not saving over it") from err
+    try:
+        tomllib.loads(text)  # the reader's own parser must accept the file too
+        doc = tomlkit.parse(text)
+    except (tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigSaveError(f"{path} has an error ({reason}); fix it first, not saving over it") from err
+    return doc
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    target = path.resolve()  # a symlinked config (dotfiles) stays a symlink
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def save_queries(path: Path, queries: dict[int, str]) -> None:
+    """Set these `[queries]` entries in the file, keeping everything else byte for byte.
+
+    Comments, key order, other settings and entries not given are untouched. A file that cannot
+    be parsed (or whose `queries` is not a table) is never rewritten: `ConfigSaveError`, whose
+    text says why. Other `OSError`s come from reading or writing the file.
+    """
+    doc = _read_document(path)
+    table = doc.get("queries")
+    if table is None:
+        table = tomlkit.table()
+        doc.append("queries", table)
+    elif not isinstance(table, dict):
+        raise ConfigSaveError(f"{path}: queries is not a table; not saving over it")
+    changed = False
+    for slot, text in sorted(queries.items()):
+        if table.get(str(slot)) != text:
+            table[str(slot)] = text
+            changed = True
+    if not changed and path.exists():
+        return
+    text = tomlkit.dumps(doc)
+    try:  # what we write must read back as what we meant
+        written = tomllib.loads(text).get("queries", {})
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigSaveError(f"{path}: saving would make the file unreadable ({err}); not saving") from err
+    if any(written.get(str(slot)) != query for slot, query in queries.items()):
+        raise ConfigSaveError(f"{path}: the [queries] table could not be updated in place; not saving")
+    _write_atomically(path, text)
+
+
 def save_config(config: Config) -> None:
-    """Write the configuration (atomically). Raises OSError."""
-    assert config.path is not None
-    lines = [
-        "# arxiv-reader configuration (rewritten by the app when you save a query)",
-        f"dwell_seconds = {config.dwell_seconds!r}",
-        "",
-        "[queries]",
-    ]
-    # A JSON string with ASCII escapes is a valid TOML basic string.
-    lines += [f"{n} = {json.dumps(text)}" for n, text in sorted(config.queries.items())]
-    if config.keys:
-        lines += ["", "[keys]"] + [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(config.keys.items())]
-    config.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = config.path.with_name(config.path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, config.path)
+    """Save the configuration's `[queries]` to its file; nothing else in the file changes.
+
+    The app only ever changes saved queries; the rest of the file is the user's. Raises
+    `ConfigSaveError` (an `OSError`) rather than overwrite a file it could not parse.
+    """
+    if config.path is None:
+        raise ValueError("this configuration has no file")
+    save_queries(config.path, config.queries)
 
 
 def load_history(path: Path | None = None) -> list[str]:
