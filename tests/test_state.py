@@ -162,7 +162,7 @@ def test_same_key_twice_in_one_batch(stores, d):
 def test_timestamps_are_monotonic_when_the_clock_steps_back(stores, d, monkeypatch):
     s = loaded(stores, d)
     clock = [2_000_000_000.0]
-    monkeypatch.setattr(state.time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     (first,) = s.apply([("k", "read", True)])
     clock[0] -= 3600  # the clock steps back an hour
     (second,) = s.apply([("k", "read", False)])
@@ -177,7 +177,7 @@ def test_timestamps_are_monotonic_when_the_clock_steps_back(stores, d, monkeypat
 
 def test_timestamps_have_microsecond_precision(stores, d, monkeypatch):
     s = loaded(stores, d)
-    monkeypatch.setattr(state.time, "time", lambda: 1764620000.1234567891)
+    monkeypatch.setattr(time, "time", lambda: 1764620000.1234567891)
     (e,) = s.apply([("k", "read", True)])
     assert e.time == 1764620000.123457
     assert '"time": 1764620000.123457}' in log_lines(d)[-1]
@@ -467,7 +467,7 @@ def test_compaction_removes_leftover_temp_files(stores, d):
 
 
 def test_load_compacts_a_long_log(stores, d, monkeypatch):
-    monkeypatch.setattr(state, "COMPACT_LOG_EVENTS", 50)
+    monkeypatch.setattr(state.store, "COMPACT_LOG_EVENTS", 50)
     s = loaded(stores, d)
     s.apply([(f"k{i}", "read", True) for i in range(60)])
     assert s.needs_compaction()
