@@ -1,4 +1,4 @@
-"""User configuration (`config.toml`) and the filter history. No Textual here.
+"""User configuration (`config.toml`). No Textual here.
 
 The configuration lives in the user config directory (platformdirs; `XDG_CONFIG_HOME` on
 Linux, or `ARXIV_READER_CONFIG_DIR`)::
@@ -13,7 +13,7 @@ Linux, or `ARXIV_READER_CONFIG_DIR`)::
     [keys]                       # remap keys by binding id (the ids are listed in the README)
     "app.toggle_read" = "m,x"
 
-The filter history is plain text, one query a line, in the user state directory.
+The filter history lives in `reader.history`; its names are re-exported here for old callers.
 """
 
 from __future__ import annotations
@@ -27,17 +27,16 @@ from pathlib import Path
 import tomlkit
 import tomlkit.exceptions
 
+from .history import HISTORY_LIMIT, history_path, load_history, save_history
 from .paths import user_dir
 
-HISTORY_LIMIT = 200
-
+__all__ = [
+    "HISTORY_LIMIT", "Config", "ConfigSaveError", "config_dir", "history_path", "load_config", "load_history",
+    "save_config", "save_history", "save_queries",
+]
 
 def config_dir() -> Path:
     return user_dir("config")
-
-
-def history_path() -> Path:
-    return user_dir("state") / "history.txt"
 
 
 @dataclass
@@ -164,24 +163,3 @@ def save_config(config: Config) -> None:
     if config.path is None:
         raise ValueError("this configuration has no file")
     save_queries(config.path, config.queries)
-
-
-def load_history(path: Path | None = None) -> list[str]:
-    path = path or history_path()
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    return [line for line in text.split("\n") if line.strip()][-HISTORY_LIMIT:]
-
-
-def save_history(entries: list[str], path: Path | None = None) -> None:
-    """Best effort: losing the filter history is not worth an error."""
-    path = path or history_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text("\n".join(e.replace("\n", " ") for e in entries[-HISTORY_LIMIT:]) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
