@@ -19,10 +19,14 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .model import Paper
+
+if TYPE_CHECKING:
+    from .library import Library
+    from .state import StateStore
 
 SUBCOMMANDS = ("list", "check", "mark", "state")
 EXIT_PROBLEMS = 1
@@ -95,7 +99,7 @@ def _safe(text: str) -> str:
     return sanitize(text)
 
 
-def _load_library(paths: Sequence[str]):
+def _load_library(paths: Sequence[str]) -> Library:
     from .library import LibraryError, ParseCache, bundled_samples, default_cache_dir, load
 
     try:
@@ -106,7 +110,7 @@ def _load_library(paths: Sequence[str]):
         raise UsageError(_safe(str(err))) from None
 
 
-def _open_store():
+def _open_store() -> StateStore:
     from .state import StateError, StateStore
 
     store = StateStore()
@@ -121,7 +125,7 @@ def _open_store():
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     lib = _load_library(args.paths)
     papers: Sequence[Paper] = lib.papers
-    indices = range(len(papers))
+    indices: Sequence[int] = range(len(papers))
     need_state = args.json or args.unread or args.read or args.starred or (
         args.query is not None and "is:" in args.query)
     store = _open_store() if need_state else None
@@ -145,6 +149,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         if args.starred:
             indices = [i for i in indices if store.is_starred(keys[i])]
     if args.json:
+        assert store is not None  # need_state is set by --json
         for i in indices:
             p = papers[i]
             out.write(json_line({
@@ -234,7 +239,8 @@ def cmd_app(paths: Sequence[str]) -> int:
         raise UsageError(_safe(str(err))) from None
     from .ui.app import run
 
-    return run(targets)
+    code: int = run(targets)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

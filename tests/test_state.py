@@ -479,10 +479,27 @@ def test_load_compacts_a_long_log(stores, d, monkeypatch):
     assert fresh.compact_if_needed() is False
 
 
+def _run_together(*targets) -> list[BaseException]:
+    """Run each function in its own thread until all return; the exceptions they raised."""
+    errors: list[BaseException] = []
+
+    def guarded(target):
+        try:
+            target()
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def test_compaction_while_other_instances_append_and_refresh(stores, d):
     writer, compactor, reader = loaded(stores, d), loaded(stores, d), loaded(stores, d)
     done = threading.Event()
-    errors: list[BaseException] = []
     seen_lost: list[str] = []
 
     def write():
@@ -491,36 +508,24 @@ def test_compaction_while_other_instances_append_and_refresh(stores, d):
                 writer.apply([(f"w{i}", "read", True)])
                 if i % 5 == 0:
                     writer.apply([(f"w{i}", "starred", True)])
-        except BaseException as err:
-            errors.append(err)
         finally:
             done.set()
 
     def compact():
-        try:
-            while not done.is_set():
-                compactor.compact()
-                time.sleep(0.005)
-        except BaseException as err:
-            errors.append(err)
+        while not done.is_set():
+            compactor.compact()
+            time.sleep(0.005)
 
     def read():
-        try:
-            seen: set[str] = set()
-            while not done.is_set():
-                reader.refresh()
-                now = {e.key for e in reader.events() if e.field == "read" and e.value}
-                seen_lost.extend(seen - now)  # a mark once seen never disappears
-                seen |= now
-                time.sleep(0.001)
-        except BaseException as err:
-            errors.append(err)
+        seen: set[str] = set()
+        while not done.is_set():
+            reader.refresh()
+            now = {e.key for e in reader.events() if e.field == "read" and e.value}
+            seen_lost.extend(seen - now)  # a mark once seen never disappears
+            seen |= now
+            time.sleep(0.001)
 
-    threads = [threading.Thread(target=f) for f in (write, compact, read)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _run_together(write, compact, read)
     assert errors == [] and seen_lost == []
     expected = {f"w{i}" for i in range(250)}
     reader.refresh()
