@@ -18,8 +18,10 @@ The filter history lives in `reader.history`; its names are re-exported here for
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +122,8 @@ def _write_atomically(path: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):  # a private config stays private
+        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
     os.replace(tmp, target)
 
 

@@ -119,6 +119,22 @@ def test_a_symlinked_config_stays_a_symlink(tmp_path):
     assert tomllib.loads(real.read_text())["queries"] == {"1": "ti:gan"}
 
 
+def test_a_private_config_stays_private(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("dwell_seconds = 1\n")
+    path.chmod(0o600)
+    save_queries(path, {1: "ti:gan"})
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_history_is_still_importable_from_the_config_module():
+    import reader.config
+    import reader.history
+
+    assert reader.config.load_history is reader.history.load_history
+    assert reader.config.save_history is reader.history.save_history
+
+
 # -- through the app: ctrl+s with a broken file ---------------------------------------------
 
 
