@@ -37,6 +37,7 @@ __all__ = [
     "save_config", "save_history", "save_queries",
 ]
 
+
 def config_dir() -> Path:
     return user_dir("config")
 
@@ -48,6 +49,9 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id to a comma-separated list of keys (Textual's keymap)."""
     path: Path | None = None
+    saved_queries: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    """The queries as they are in the file (as loaded or last saved): saving writes only the
+    ones that differ, so an entry edited or removed by hand meanwhile is left alone."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
@@ -79,6 +83,7 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
             config.queries[int(slot)] = text
         else:
             warnings.append(f"{path}: queries.{slot} ignored (keys are 1-9, values strings)")
+    config.saved_queries = dict(config.queries)
     keys = data.get("keys", {})
     if isinstance(keys, dict) and all(isinstance(v, str) and v.strip() for v in keys.values()):
         config.keys = {str(k): v for k, v in keys.items()}
@@ -166,4 +171,6 @@ def save_config(config: Config) -> None:
     """
     if config.path is None:
         raise ValueError("this configuration has no file")
-    save_queries(config.path, config.queries)
+    changed = {n: q for n, q in config.queries.items() if config.saved_queries.get(n) != q}
+    save_queries(config.path, changed)
+    config.saved_queries.update(changed)

@@ -46,6 +46,19 @@ def test_saving_a_query_keeps_the_rest_of_the_file_and_its_comments(tmp_path):
     assert reloaded.dwell_seconds == 5.0
 
 
+def test_saving_writes_only_the_new_query_not_ones_edited_by_hand_meanwhile(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(KEPT)
+    config, _ = load_config(path)
+    # While the app runs, the user edits query 1 and adds a comment.
+    path.write_text(KEPT.replace('1 = "cat:cs.CV is:unread"', '1 = "cat:cs.LG"  # changed my mind'))
+    config.queries[2] = "ti:gan"
+    save_config(config)
+    data = tomllib.loads(path.read_text())
+    assert data["queries"] == {"1": "cat:cs.LG", "2": "ti:gan"}
+    assert "# changed my mind" in path.read_text()
+
+
 def test_a_file_with_a_syntax_error_is_never_rewritten(tmp_path):
     path = tmp_path / "config.toml"
     broken = KEPT.replace("dwell_seconds = 5.0", "dwell_seconds = = 5.0")
