@@ -25,12 +25,13 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import tomlkit
-import tomlkit.exceptions
+from typing import TYPE_CHECKING
 
 from .history import HISTORY_LIMIT, history_path, load_history, save_history
 from .paths import user_dir
+
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
 
 __all__ = [
     "HISTORY_LIMIT", "Config", "ConfigSaveError", "config_dir", "history_path", "load_config", "load_history",
@@ -103,8 +104,11 @@ class ConfigSaveError(OSError):
     """
 
 
-def _read_document(path: Path) -> tomlkit.TOMLDocument:
+def _read_document(path: Path) -> TOMLDocument:
     """The file as a format-preserving document; a new one when it does not exist yet."""
+    import tomlkit  # only when saving: it costs start-up time the app does not need
+    import tomlkit.exceptions
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -139,6 +143,8 @@ def save_queries(path: Path, queries: dict[int, str]) -> None:
     be parsed (or whose `queries` is not a table) is never rewritten: `ConfigSaveError`, whose
     text says why. Other `OSError`s come from reading or writing the file.
     """
+    import tomlkit
+
     doc = _read_document(path)
     table = doc.get("queries")
     if table is None:
