@@ -21,12 +21,16 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .export import FORMATS, SUFFIXES, json_line, paper_record
 from .config import Config, config_dir, load_config
 from .model import Paper
+
+if TYPE_CHECKING:
+    from .library import Library
+    from .state import StateStore
 
 SUBCOMMANDS = ("list", "check", "mark", "state", "export", "config")
 EXIT_PROBLEMS = 1
@@ -117,7 +121,7 @@ def _default_paths(paths: Sequence[str], config: Config | None) -> list[str]:
     return [str(bundled_samples())]
 
 
-def _load_library(paths: Sequence[str], config: Config | None = None):
+def _load_library(paths: Sequence[str], config: Config | None = None) -> Library:
     from .library import LibraryError, ParseCache, default_cache_dir, load
 
     try:
@@ -126,7 +130,7 @@ def _load_library(paths: Sequence[str], config: Config | None = None):
         raise UsageError(_safe(str(err))) from None
 
 
-def _open_store():
+def _open_store() -> StateStore:
     from .state import StateError, StateStore
 
     store = StateStore()
@@ -138,7 +142,9 @@ def _open_store():
     return store
 
 
-def _select(args: argparse.Namespace, need_state: bool):
+def _select(
+    args: argparse.Namespace, need_state: bool
+) -> tuple[Sequence[Paper], Sequence[int], list[str], StateStore | None]:
     """The papers, the indices `--query`, `--unread`, `--read` and `--starred` keep, their keys,
     and the state store (None unless `need_state` or a filter needs it)."""
     lib = _load_library(args.paths, getattr(args, "config", None))
@@ -172,6 +178,7 @@ def _select(args: argparse.Namespace, need_state: bool):
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     papers, indices, keys, store = _select(args, args.json)
     if args.json:
+        assert store is not None  # need_state is set by --json
         for i in indices:
             out.write(json_line(paper_record(papers[i], store.is_read(keys[i]), store.is_starred(keys[i]))) + "\n")
     else:
@@ -319,7 +326,8 @@ def cmd_app(paths: Sequence[str]) -> int:
         raise UsageError(_safe(str(err))) from None
     from .ui.app import run
 
-    return run(targets)
+    code: int = run(targets)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

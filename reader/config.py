@@ -1,4 +1,4 @@
-"""User configuration (`config.toml`) and the filter history. No Textual here.
+"""User configuration (`config.toml`). No Textual here.
 
 The configuration lives in the user config directory (platformdirs; `XDG_CONFIG_HOME` on
 Linux, or `ARXIV_READER_CONFIG_DIR`)::
@@ -17,33 +17,38 @@ Top-level keys besides ``dwell_seconds``: ``library`` (the folder opened without
 expanded), ``browser`` (a command with ``%u`` for the URL, run without a shell), ``theme`` (a
 Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``). A problem in the file
 is reported as ``FILE:LINE: KEY: message`` and the default is used for that key.
-
-The filter history is plain text, one query a line, in the user state directory.
+The filter history lives in `reader.history`; its names are re-exported here for old callers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
 import shlex
+import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .history import HISTORY_LIMIT, history_path, load_history, save_history
 from .paths import user_dir
 
-HISTORY_LIMIT = 200
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
+
+__all__ = [
+    "HISTORY_LIMIT", "Config", "ConfigSaveError", "config_dir", "history_path", "load_config", "load_history",
+    "save_config", "save_history", "save_queries",
+]
 
 
 def config_dir() -> Path:
     return user_dir("config")
-
-
-def history_path() -> Path:
-    return user_dir("state") / "history.txt"
 
 
 @dataclass
@@ -63,6 +68,9 @@ class Config:
     """``auto`` (shown when the terminal is at least 140 columns wide), ``show`` or ``hide``."""
     export_dir: Path | None = None
     """Where `E` proposes to write an export (``~`` expanded); None: the current directory."""
+    saved_queries: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    """The queries as they are in the file (as loaded or last saved): saving writes only the
+    ones that differ, so an entry edited or removed by hand meanwhile is left alone."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
@@ -140,6 +148,7 @@ def _load_tables(data: dict[str, object], config: Config, warn: Callable[..., No
             config.queries[int(slot)] = query
         else:
             warn(str(slot), "ignored (keys are 1-9, values strings)", "queries")
+    config.saved_queries = dict(config.queries)
     keys = data.get("keys", {})
     if isinstance(keys, dict) and all(isinstance(v, str) and v.strip() for v in keys.values()):
         config.keys = {str(k): v for k, v in keys.items()}
@@ -215,44 +224,87 @@ def show_config(config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
+class ConfigSaveError(OSError):
+    """The configuration file cannot be updated without losing what is in it.
+
+    An `OSError` so that callers that already report a failed write report this too; `str()` is
+    one line that says why.
+    """
+
+
+def _read_document(path: Path) -> TOMLDocument:
+    """The file as a format-preserving document; a new one when it does not exist yet."""
+    import tomlkit  # only when saving: it costs start-up time the app does not need
+    import tomlkit.exceptions
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment("arxiv-reader configuration"))
+        return doc
+    except UnicodeDecodeError as err:
+        raise ConfigSaveError(f"{path} is not UTF-8 text ({err.reason}); not saving over it") from err
+    try:
+        tomllib.loads(text)  # the reader's own parser must accept the file too
+        doc = tomlkit.parse(text)
+    except (tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigSaveError(f"{path} has an error ({reason}); fix it first, not saving over it") from err
+    return doc
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    target = path.resolve()  # a symlinked config (dotfiles) stays a symlink
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    with contextlib.suppress(FileNotFoundError):  # a private config stays private
+        os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+    os.replace(tmp, target)
+
+
+def save_queries(path: Path, queries: dict[int, str]) -> None:
+    """Set these `[queries]` entries in the file, keeping everything else byte for byte.
+
+    Comments, key order, other settings and entries not given are untouched. A file that cannot
+    be parsed (or whose `queries` is not a table) is never rewritten: `ConfigSaveError`, whose
+    text says why. Other `OSError`s come from reading or writing the file.
+    """
+    import tomlkit
+
+    doc = _read_document(path)
+    table = doc.get("queries")
+    if table is None:
+        table = tomlkit.table()
+        doc.append("queries", table)
+    elif not isinstance(table, dict):
+        raise ConfigSaveError(f"{path}: queries is not a table; not saving over it")
+    changed = False
+    for slot, text in sorted(queries.items()):
+        if table.get(str(slot)) != text:
+            table[str(slot)] = text
+            changed = True
+    if not changed and path.exists():
+        return
+    text = tomlkit.dumps(doc)
+    try:  # what we write must read back as what we meant
+        written = tomllib.loads(text).get("queries", {})
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigSaveError(f"{path}: saving would make the file unreadable ({err}); not saving") from err
+    if any(written.get(str(slot)) != query for slot, query in queries.items()):
+        raise ConfigSaveError(f"{path}: the [queries] table could not be updated in place; not saving")
+    _write_atomically(path, text)
+
+
 def save_config(config: Config) -> None:
-    """Write the configuration (atomically). Raises OSError."""
-    assert config.path is not None
-    lines = [
-        "# arxiv-reader configuration (rewritten by the app when you save a query)",
-        f"dwell_seconds = {config.dwell_seconds!r}",
-    ]
-    lines += [f"{key} = {json.dumps(str(getattr(config, key)))}"
-              for key in ("library", "browser", "theme", "export_dir") if getattr(config, key) is not None]
-    if config.navigator != "auto":
-        lines.append(f"navigator = {json.dumps(config.navigator)}")
-    lines += ["", "[queries]"]
-    # A JSON string with ASCII escapes is a valid TOML basic string.
-    lines += [f"{n} = {json.dumps(text)}" for n, text in sorted(config.queries.items())]
-    if config.keys:
-        lines += ["", "[keys]"] + [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(config.keys.items())]
-    config.path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = config.path.with_name(config.path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, config.path)
+    """Save the configuration's `[queries]` to its file; nothing else in the file changes.
 
-
-def load_history(path: Path | None = None) -> list[str]:
-    path = path or history_path()
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    return [line for line in text.split("\n") if line.strip()][-HISTORY_LIMIT:]
-
-
-def save_history(entries: list[str], path: Path | None = None) -> None:
-    """Best effort: losing the filter history is not worth an error."""
-    path = path or history_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text("\n".join(e.replace("\n", " ") for e in entries[-HISTORY_LIMIT:]) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    The app only ever changes saved queries; the rest of the file is the user's. Raises
+    `ConfigSaveError` (an `OSError`) rather than overwrite a file it could not parse.
+    """
+    if config.path is None:
+        raise ValueError("this configuration has no file")
+    changed = {n: q for n, q in config.queries.items() if config.saved_queries.get(n) != q}
+    save_queries(config.path, changed)
+    config.saved_queries.update(changed)

@@ -8,6 +8,7 @@ changed in any way is parsed again, never read stale.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -19,6 +20,11 @@ from pathlib import Path
 from .formats import ParseResult, parse_bytes
 from .model import Diagnostic, Digest, Paper
 from .paths import user_dir
+
+CacheEntry = tuple[Path, os.stat_result, ParseResult]
+"""A parsed file waiting to be written to the cache: (path, its stat, the result)."""
+FileStamp = tuple[str, "tuple[int, ...] | None"]
+"""(absolute path, the cache stamp of the file as it was read, or None if it could not be)."""
 
 DIGEST_SUFFIXES = (".md",)
 _CACHE_VERSION = 1
@@ -51,10 +57,10 @@ def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
             if not os.access(p, os.R_OK | os.X_OK):
                 raise LibraryError(f"cannot read directory {p}: permission denied")
 
-            def on_error(err: OSError) -> None:
+            def on_error(err: OSError, p: Path = p) -> None:
                 diags.append(Diagnostic(str(err.filename or p), 0, f"cannot read: {err.strerror}"))
 
-            found = []
+            found: list[Path] = []
             for root, dirs, names in os.walk(p, onerror=on_error):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(Path(root, n) for n in names
@@ -124,10 +130,8 @@ class ParseCache:
             data = entry.read_bytes()
         except OSError:
             return None
-        try:
+        with contextlib.suppress(OSError):
             os.utime(entry)  # the most recently used are the ones kept
-        except OSError:
-            pass
         return data
 
     def put_index(self, fingerprint: str, data: bytes) -> None:
@@ -166,14 +170,12 @@ class ParseCache:
 
 
 def _discard(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 def load_file(path: Path, cache: ParseCache | None = None,
-              deferred: list | None = None, stamps: list | None = None) -> ParseResult:
+              deferred: list[CacheEntry] | None = None, stamps: list[FileStamp] | None = None) -> ParseResult:
     """Parse one file (through the cache). Unreadable files become diagnostics.
 
     With `deferred`, a new cache entry is appended there instead of written now. With
@@ -212,9 +214,9 @@ class Library:
     digests: list[Digest] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     cache: ParseCache | None = None
-    unsaved: list = field(default_factory=list)
+    unsaved: list[CacheEntry] = field(default_factory=list)
     """Parsed files not yet in the cache (see `load(defer_cache_writes=True)`)."""
-    stamps: list = field(default_factory=list)
+    stamps: list[FileStamp] = field(default_factory=list)
     """(path, stamp) of every file, in load order, as stat'ed before it was read."""
 
     @property

@@ -328,18 +328,11 @@ def _known_command(
     if not args:
         return None
     arg = args[0]
+    styled = _styled(name, arg, convert)
+    if styled is not None:
+        return styled, 1, 0
     if name in _REFS:
-        keys = ", ".join(k.strip() for k in arg.split(",") if k.strip())
-        notes = [_latex(o).replace("~", " ").strip() for o in opts]
-        pre, post = notes if len(notes) == 2 else ("", notes[0]) if notes else ("", "")
-        inner = " ".join(p for p in (pre, keys) if p) + (f", {post}" if post else "")
-        return ("({})" if name == "eqref" else "[{}]").format(inner), 1, len(opts)
-    if name in _TEXT_FONTS:
-        return _latex(arg), 1, 0
-    if name in _MATH_FONTS:
-        return convert(arg), 1, 0
-    if name == "mathbb":
-        return convert(arg).translate(_BLACKBOARD), 1, 0
+        return _reference(name, arg, opts), 1, len(opts)
     if name in _ACCENT_COMMANDS:
         base = convert(arg)
         return (_accented(base, _ACCENT_COMMANDS[name]), 1, 0) if len(base) == 1 else None
@@ -348,17 +341,42 @@ def _known_command(
             return None
         return f"{_operand(convert(arg))}/{_operand(convert(args[1]))}", 2, 0
     if name == "sqrt":
-        root = {"": "√", "2": "√", "3": "∛", "4": "∜"}.get(opts[0].strip() if opts else "")
-        if root is None:
-            root = _script(convert(opts[0]), sup=True) + "√"
-        return root + _operand(convert(arg)), 1, len(opts[:1])
-    if name == "url":
-        return arg, 1, 0
+        return _root(arg, opts, convert), 1, len(opts[:1])
     if name == "href":
         return (f"{_latex(args[1])} ({arg})", 2, 0) if len(args) == 2 else None
-    if name in ("textsuperscript", "textsubscript"):
-        return _script(_latex(arg), sup=name == "textsuperscript"), 1, 0
     return None
+
+
+def _styled(name: str, arg: str, convert: Callable[[str], str]) -> str | None:
+    """The text of a one-argument command that only changes the look of its argument."""
+    if name in _TEXT_FONTS:
+        return _latex(arg)
+    if name in _MATH_FONTS:
+        return convert(arg)
+    if name == "mathbb":
+        return convert(arg).translate(_BLACKBOARD)
+    if name == "url":
+        return arg
+    if name in ("textsuperscript", "textsubscript"):
+        return _script(_latex(arg), sup=name == "textsuperscript")
+    return None
+
+
+def _reference(name: str, arg: str, opts: list[str]) -> str:
+    """\\cite[pre][post]{a,b} as "[pre a, b, post]"; \\eqref{x} as "(x)"."""
+    keys = ", ".join(k.strip() for k in arg.split(",") if k.strip())
+    notes = [_latex(o).replace("~", " ").strip() for o in opts]
+    pre, post = notes if len(notes) == 2 else ("", notes[0]) if notes else ("", "")
+    inner = " ".join(p for p in (pre, keys) if p) + (f", {post}" if post else "")
+    return ("({})" if name == "eqref" else "[{}]").format(inner)
+
+
+def _root(arg: str, opts: list[str], convert: Callable[[str], str]) -> str:
+    """\\sqrt[n]{x}: √, ∛, ∜, or the index as a superscript before √."""
+    root = {"": "√", "2": "√", "3": "∛", "4": "∜"}.get(opts[0].strip() if opts else "")
+    if root is None:
+        root = _script(convert(opts[0]), sup=True) + "√"
+    return root + _operand(convert(arg))
 
 
 _ATOM_RE = re.compile(r"[\w.′]+")

@@ -35,8 +35,7 @@ def main() -> None:
     store = StateStore(args.directory, lock_timeout=60)
     store.load()
     out = sys.stdout
-    batches = 0
-    for start in range(0, args.count, args.batch):
+    for batches, start in enumerate(range(0, args.count, args.batch), 1):
         changes = []
         acks = []
         for i in range(start, min(start + args.batch, args.count)):
@@ -53,7 +52,6 @@ def main() -> None:
         store.apply(changes)
         out.write("".join(acks))
         out.flush()
-        batches += 1
         if args.compact_every and batches % args.compact_every == 0:
             store.compact()
         if args.refresh:

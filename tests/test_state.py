@@ -162,7 +162,7 @@ def test_same_key_twice_in_one_batch(stores, d):
 def test_timestamps_are_monotonic_when_the_clock_steps_back(stores, d, monkeypatch):
     s = loaded(stores, d)
     clock = [2_000_000_000.0]
-    monkeypatch.setattr(state.time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     (first,) = s.apply([("k", "read", True)])
     clock[0] -= 3600  # the clock steps back an hour
     (second,) = s.apply([("k", "read", False)])
@@ -177,7 +177,7 @@ def test_timestamps_are_monotonic_when_the_clock_steps_back(stores, d, monkeypat
 
 def test_timestamps_have_microsecond_precision(stores, d, monkeypatch):
     s = loaded(stores, d)
-    monkeypatch.setattr(state.time, "time", lambda: 1764620000.1234567891)
+    monkeypatch.setattr(time, "time", lambda: 1764620000.1234567891)
     (e,) = s.apply([("k", "read", True)])
     assert e.time == 1764620000.123457
     assert '"time": 1764620000.123457}' in log_lines(d)[-1]
@@ -467,7 +467,7 @@ def test_compaction_removes_leftover_temp_files(stores, d):
 
 
 def test_load_compacts_a_long_log(stores, d, monkeypatch):
-    monkeypatch.setattr(state, "COMPACT_LOG_EVENTS", 50)
+    monkeypatch.setattr(state.store, "COMPACT_LOG_EVENTS", 50)
     s = loaded(stores, d)
     s.apply([(f"k{i}", "read", True) for i in range(60)])
     assert s.needs_compaction()
@@ -479,10 +479,27 @@ def test_load_compacts_a_long_log(stores, d, monkeypatch):
     assert fresh.compact_if_needed() is False
 
 
+def _run_together(*targets) -> list[BaseException]:
+    """Run each function in its own thread until all return; the exceptions they raised."""
+    errors: list[BaseException] = []
+
+    def guarded(target):
+        try:
+            target()
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=guarded, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def test_compaction_while_other_instances_append_and_refresh(stores, d):
     writer, compactor, reader = loaded(stores, d), loaded(stores, d), loaded(stores, d)
     done = threading.Event()
-    errors: list[BaseException] = []
     seen_lost: list[str] = []
 
     def write():
@@ -491,36 +508,24 @@ def test_compaction_while_other_instances_append_and_refresh(stores, d):
                 writer.apply([(f"w{i}", "read", True)])
                 if i % 5 == 0:
                     writer.apply([(f"w{i}", "starred", True)])
-        except BaseException as err:
-            errors.append(err)
         finally:
             done.set()
 
     def compact():
-        try:
-            while not done.is_set():
-                compactor.compact()
-                time.sleep(0.005)
-        except BaseException as err:
-            errors.append(err)
+        while not done.is_set():
+            compactor.compact()
+            time.sleep(0.005)
 
     def read():
-        try:
-            seen: set[str] = set()
-            while not done.is_set():
-                reader.refresh()
-                now = {e.key for e in reader.events() if e.field == "read" and e.value}
-                seen_lost.extend(seen - now)  # a mark once seen never disappears
-                seen |= now
-                time.sleep(0.001)
-        except BaseException as err:
-            errors.append(err)
+        seen: set[str] = set()
+        while not done.is_set():
+            reader.refresh()
+            now = {e.key for e in reader.events() if e.field == "read" and e.value}
+            seen_lost.extend(seen - now)  # a mark once seen never disappears
+            seen |= now
+            time.sleep(0.001)
 
-    threads = [threading.Thread(target=f) for f in (write, compact, read)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _run_together(write, compact, read)
     assert errors == [] and seen_lost == []
     expected = {f"w{i}" for i in range(250)}
     reader.refresh()

@@ -15,6 +15,13 @@ import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Paper
+
+Entry = tuple[dt.date, str, int, str, str, str, str]
+"""(day, category, number, identifier, version, title, abstract) of one generated paper."""
 
 CATEGORIES = ("cs.CV", "cs.CL", "cs.LG", "stat.ML", "eess.IV", "cs.RO")
 
@@ -73,8 +80,8 @@ def _vocabulary(rng: random.Random) -> list[str]:
     words = list(_WORDS)
     words += [s + x for s in _STEMS for x in _SUFFIXES]
     caps = "ABCDEFGHIJKLMNOPRSTUVWXYZ"
-    words += ["".join(rng.choice(caps) for _ in range(rng.randint(3, 5))) + rng.choice(("Net", "", "-v2", "GAN", "Former"))
-              for _ in range(4000)]
+    words += ["".join(rng.choice(caps) for _ in range(rng.randint(3, 5)))
+              + rng.choice(("Net", "", "-v2", "GAN", "Former")) for _ in range(4000)]
     return words
 
 
@@ -99,7 +106,7 @@ def _weekdays(start: dt.date, count: int) -> Iterator[dt.date]:
 
 
 def entries(days: int, per_day: int, seed: int = 0, start: dt.date = dt.date(2019, 1, 1),
-            categories: tuple[str, ...] = CATEGORIES, abstracts: bool = True) -> Iterator[tuple]:
+            categories: tuple[str, ...] = CATEGORIES, abstracts: bool = True) -> Iterator[Entry]:
     """Yield (day, category, number, identifier, version, title, abstract) per paper.
     Without `abstracts` the abstract is "" (and much cheaper: for a million titles)."""
     rng = random.Random(seed)
@@ -145,7 +152,7 @@ def digests(days: int, per_day: int, seed: int = 0) -> Iterator[tuple[str, str]]
         yield f"arxiv-{current[1]}-{current[0].isoformat()}.md", "\n".join(lines) + "\n"
 
 
-def papers(count: int, seed: int = 0, abstracts: bool = False) -> list:
+def papers(count: int, seed: int = 0, abstracts: bool = False) -> list[Paper]:
     """`count` Paper objects without going through files (the benchmark's million titles)."""
     from ..model import Paper
 

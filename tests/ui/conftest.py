@@ -6,10 +6,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.app import App
+from textual.worker import WorkerCancelled
 
 from reader.config import Config
 from reader.devtools.generate import generate
-from reader.bench import wait_for_workers
 from reader.library import ParseCache
 from reader.state import StateStore
 from reader.ui.app import ReaderApp
@@ -27,6 +28,16 @@ def make_app(tmp_path: Path, paths=None, *, dwell: float = 0.0, store=None, quer
     config = Config(dwell_seconds=dwell, queries=dict(queries or {}), path=tmp_path / "config.toml")
     return ReaderApp([str(p) for p in (paths or [SAMPLES])], store=store, config=config,
                      cache=cache, history_file=tmp_path / "history.txt")
+
+
+async def wait_for_workers(app: App) -> None:
+    """Until no worker runs; a worker cancelled by a newer one (the filter's) is not an error."""
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await asyncio.sleep(0.001)
 
 
 async def wait_ready(app: ReaderApp, pilot, timeout: float = 60.0) -> None:

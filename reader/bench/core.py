@@ -1,0 +1,284 @@
+"""The benchmark's driver and its terminal-free cases: parsing, marks, the filter at scale.
+
+The cases that run the app (startup, filter and cursor, list fill) live in `reader.bench.ui`,
+imported only when one of them runs, so this module never imports Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __doc__ as _package_doc
+from .common import FUZZY_QUERY, LARGE, SIZES, SUBSTRING_QUERY, Row, corpus, megabytes, median, pct
+
+if TYPE_CHECKING:
+    from ..model import Paper
+
+CASES = ("parse", "startup", "filter", "lists", "state", "large")
+
+
+# -- parse ---------------------------------------------------------------------------------
+
+
+def bench_parse(root: Path, size: int, repeat: int) -> Row:
+    from ..library import load
+
+    path = corpus(root, size)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        lib = load([path], cache=None)
+        times.append(time.perf_counter() - t)
+        assert len(lib.papers) == size, len(lib.papers)
+    mb = megabytes(path)
+    return {"case": "parse", "size": size, "seconds": median(times), "mb": mb,
+            "mb_per_s": mb / median(times), "runs": len(times)}
+
+
+# -- startup and memory (a fresh process each time) ------------------------------------------
+
+
+def _run_startup(path: Path, data: Path, cache: Path) -> dict[str, float]:
+    t_spawn = time.time()
+    proc = subprocess.run([sys.executable, "-m", "reader.bench", "--child-startup", str(path), str(data),
+                           str(cache), repr(t_spawn)], capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"startup child failed: {proc.stderr.strip()[-2000:]}")
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def bench_startup(root: Path, size: int, repeat: int) -> list[Row]:
+    path = corpus(root, size)
+    cold, warm = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            data, cache = Path(tmp) / "data", Path(tmp) / "cache"
+            cold.append(_run_startup(path, data, cache))   # empty parse cache
+            warm.append(_run_startup(path, data, cache))   # the cache the cold start wrote
+    out: list[Row] = []
+    for kind, runs in (("cold", cold), ("warm", warm)):
+        out.append({"case": f"startup ({kind})", "size": size,
+                    "first_frame_s": median([r["first_frame"] for r in runs]),
+                    "papers_shown_s": median([r["papers_frame"] for r in runs]),
+                    "filter_ready_s": median([r["filter_ready"] for r in runs]),
+                    "indexed_s": median([r["indexed"] for r in runs]), "runs": len(runs)})
+    out.append({"case": "memory", "size": size, "peak_rss_mb": median([r["rss_mb"] for r in cold]),
+                "peak_rss_warm_mb": median([r["rss_mb"] for r in warm])})
+    return out
+
+
+# -- state ----------------------------------------------------------------------------------
+
+
+def bench_state(marks: int, repeat: int) -> Row:
+    from ..state import StateStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "state"
+        store = StateStore(directory)
+        store.load()
+        batch = 100_000
+        for start in range(0, marks, batch):
+            store.apply([(f"{2000 + i // 100000:04d}.{i % 100000:05d}", "read", True)
+                         for i in range(start, min(start + batch, marks))])
+        store.compact()
+        loads = []
+        for _ in range(repeat):
+            fresh = StateStore(directory)
+            t = time.perf_counter()
+            fresh.load()
+            loads.append(time.perf_counter() - t)
+            assert len(fresh) == marks
+        latencies = []
+        for i in range(50):
+            t = time.perf_counter()
+            store.apply([(f"2999.{i:05d}", "starred", True)])
+            latencies.append(time.perf_counter() - t)
+    return {"case": "state", "marks": marks, "load_s": median(loads),
+            "mark_p50_ms": pct(latencies, 50) * 1e3, "mark_p95_ms": pct(latencies, 95) * 1e3}
+
+
+# -- the filter over a million titles -------------------------------------------------------
+
+
+def bench_query_large(size: int) -> Row:
+    """The filter over a million titles (no abstracts), typed one character at a time."""
+    from ..query import Corpus, parse
+
+    papers = large_papers(size)
+    t = time.perf_counter()
+    built = Corpus.build(papers)
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    built.prepare()  # as the app does in the background after loading
+    fuzzy_index = time.perf_counter() - t
+    results = {}
+    for kind, query in (("substring", SUBSTRING_QUERY), ("fuzzy", FUZZY_QUERY)):
+        lat: list[float] = []
+        prev: Any = None
+        rows: Any = None
+        for n in range(1, len(query) + 1):
+            q = parse(query[:n])
+            t = time.perf_counter()
+            candidates = rows if prev is not None and q.refines(prev) else None
+            rows = q.run(built, candidates=candidates).indices
+            lat.append(time.perf_counter() - t)
+            prev = q
+        results[kind] = (pct(lat, 50) * 1e3, pct(lat, 95) * 1e3, len(rows))
+    return {"case": "filter, titles only", "size": size, "build_s": build, "fuzzy_index_s": fuzzy_index,
+            "substring_p50_ms": results["substring"][0], "substring_p95_ms": results["substring"][1],
+            "fuzzy_p50_ms": results["fuzzy"][0], "fuzzy_p95_ms": results["fuzzy"][1]}
+
+
+def large_papers(size: int) -> Sequence[Paper]:
+    from ..devtools.generate import papers
+
+    return papers(size)
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def _version(package: str) -> str:
+    """An installed package's version, read without importing it (Textual stays unloaded)."""
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "textual": _version("textual"),
+            "rapidfuzz": _version("rapidfuzz"), "platform": platform.platform(), "machine": platform.machine()}
+
+
+def _fmt(row: Row) -> str:
+    skip = {"case", "size", "runs"}
+    parts = []
+    for key, value in row.items():
+        if key in skip:
+            continue
+        if isinstance(value, float):
+            value = f"{value:,.3f}" if value < 100 else f"{value:,.0f}"
+        parts.append(f"{key}={value}")
+    return "  ".join(parts)
+
+
+def _line(row: Row) -> str:
+    size = row.get("size", row.get("marks", ""))
+    return f"{row['case']:<26} {size:>9,}  {_fmt(row)}"
+
+
+def print_table(report: dict[str, Any]) -> None:
+    m = report["machine"]
+    print(f"machine: {m['cpus']} cores, Python {m['python']}, Textual {m['textual']}, "
+          f"rapidfuzz {m['rapidfuzz']}, {m['platform']}")
+    for row in report["cases"]:
+        print(_line(row))
+    for line in report.get("ratios", []):
+        print(line)
+
+
+def ratios(cases: list[Row]) -> list[str]:
+    out = []
+    by = {(c["case"], c.get("size")): c for c in cases}
+    sizes: set[int] = {c["size"] for c in cases if c["case"].startswith("list fill") and c.get("size") is not None}
+    for size in sorted(sizes):
+        ours = by.get(("list fill (PaperList)", size))
+        if not ours:
+            continue
+        for stock in ("DataTable", "OptionList"):
+            other = by.get((f"list fill ({stock})", size))
+            if other:
+                out.append(f"at {size:,} rows: {stock} takes {other['fill_s'] / ours['fill_s']:,.0f}x as long to fill "
+                           f"and {other['refill_s'] / ours['refill_s']:,.0f}x as long to re-filter as PaperList")
+    return out
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m reader.bench", description=(_package_doc or "").split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes only (under a minute)")
+    ap.add_argument("--large", action="store_true", help="also run the list-only cases at 1,000,000")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per case (default 3, 1 with --quick)")
+    ap.add_argument("--only", metavar="CASES", default=None,
+                    help="comma-separated subset of: " + ",".join(CASES))
+    return ap.parse_args(argv)
+
+
+def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
+    repeat = args.repeat or (1 if args.quick else 3)
+    sizes = SIZES[:1] if args.quick else SIZES
+    wanted = set(args.only.split(",")) if args.only else set(CASES)
+
+    def step(name: str, run: Callable[[], Row | list[Row]]) -> None:
+        if name not in wanted:
+            return
+        result = run()
+        rows = result if isinstance(result, list) else [result]
+        cases.extend(rows)
+        if not args.json:
+            for row in rows:
+                print(_line(row), flush=True)
+
+    def filter_case(n: int) -> list[Row]:
+        from .ui import bench_filter_and_cursor  # Textual, only for the cases that run the app
+
+        return bench_filter_and_cursor(root, n, repeat)
+
+    def lists_case(n: int, **kw: Any) -> list[Row]:
+        from .ui import bench_lists
+
+        return bench_lists(root if n != LARGE else None, n, **kw)
+
+    for size in sizes:
+        step("parse", partial(bench_parse, root, size, max(repeat, 3) if size <= 1000 else repeat))
+        step("startup", partial(bench_startup, root, size, repeat))
+        step("filter", partial(filter_case, size))
+        step("lists", partial(lists_case, size))
+    step("state", lambda: bench_state(10_000 if args.quick else 1_000_000, repeat))
+    if args.large and "large" in wanted:
+        papers = large_papers(LARGE)
+        step("large", partial(lists_case, LARGE, stock=False, papers=papers))
+        del papers
+        step("large", partial(bench_query_large, LARGE))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child-startup"]:
+        from .ui import startup_child
+
+        startup_child(argv[1], argv[2], argv[3], float(argv[4]))
+        return 0
+    args = _arguments(argv)
+    root = Path(tempfile.mkdtemp(prefix="arxiv-reader-bench-"))
+    cases: list[Row] = []
+    try:
+        if not args.json:
+            m = machine()
+            print(f"machine: {m['cpus']} cores, Python {m['python']}, Textual {m['textual']}", flush=True)
+        _run_cases(args, root, cases)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    report = {"machine": machine(), "cases": cases, "ratios": ratios(cases)}
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for line in report["ratios"]:
+            print(line)
+    return 0

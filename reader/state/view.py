@@ -1,0 +1,92 @@
+"""What queries read: the snapshot plus the events since, swapped as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .format import FIELDS, _Snapshot
+
+_MISS: Any = object()
+
+
+class _View:
+    """What queries read: a snapshot plus the events since (overlay) plus remembered lookups.
+
+    Swapped as a whole (one attribute assignment) so a reader on another thread never mixes
+    an old snapshot with a new overlay.
+    """
+
+    __slots__ = ("snap", "overlay", "memo", "length")
+
+    def __init__(self, snap: _Snapshot):
+        self.snap = snap
+        self.overlay: dict[str, dict[str, tuple[float, bool]]] = {f: {} for f in FIELDS}
+        self.memo: dict[str, dict[str, tuple[float, bool] | None]] = {f: {} for f in FIELDS}
+        self.length: int | None = snap.marked
+
+    def current(self, key: str, field: str, remember: bool = True) -> tuple[float, bool] | None:
+        r = self.overlay[field].get(key)
+        if r is not None:
+            return r
+        memo = self.memo[field]
+        r = memo.get(key, _MISS)
+        if r is _MISS:
+            r = self.snap.lookup(key, field)
+            if remember:
+                memo[key] = r
+        return r
+
+    def replay(self, events: Iterable[tuple[Any, ...]], raw: bool = False) -> int:
+        """Apply (key, field, value, time) events by the conflict rule; returns how many
+        updated the state. With `raw`, value and time are the log's text ("true", "17.5")."""
+        updated = 0
+        overlay, memo, snap = self.overlay, self.memo, self.snap
+        in_snapshot = {f: bool(snap.lines[f]) for f in FIELDS}
+        for key, field, value, t in events:
+            if raw:
+                value = value == "true"
+                t = float(t)
+            ov = overlay[field]
+            cur = ov.get(key)
+            if cur is None and in_snapshot[field]:
+                cur = memo[field].get(key, _MISS)
+                if cur is _MISS:
+                    cur = snap.lookup(key, field)
+            new = (t, value)
+            if cur is None or new > cur:
+                ov[key] = new
+                updated += 1
+        if updated:
+            self.length = None
+        return updated
+
+    def records(self) -> int:
+        """How many (key, field) entries the state holds."""
+        n = self.snap.entries
+        for field in FIELDS:
+            n += sum(1 for k in list(self.overlay[field]) if self.snap.lookup(k, field) is None)
+        return n
+
+    def __len__(self) -> int:
+        n = self.length
+        if n is not None:
+            return n
+        snap = self.snap
+        n = snap.marked
+        in_snapshot = [f for f in FIELDS if snap.lines[f]]
+        overlay = {f: dict(self.overlay[f]) for f in FIELDS}
+        if not in_snapshot:
+            marked = {k for f in FIELDS for k, tv in overlay[f].items() if tv[1]}
+            self.length = len(marked)
+            return self.length
+        for key in overlay["read"].keys() | overlay["starred"].keys():
+            before = after = False
+            for f in FIELDS:
+                old = snap.lookup(key, f) if f in in_snapshot else None
+                before = before or (old is not None and old[1])
+                cur = overlay[f].get(key, old)
+                after = after or (cur is not None and cur[1])
+            n += after - before
+        self.length = n
+        return n
