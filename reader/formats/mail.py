@@ -1,0 +1,215 @@
+"""The arXiv daily listing e-mail (``astro-ph daily 53 new + 4 crosses received``)::
+
+    Date: Fri,  3 Mar 23 01:29:12 GMT
+    Subject: astro-ph daily 53 new + 4 crosses received
+    ...
+    \\\\
+    arXiv:2303.00763
+    Date: Wed, 1 Mar 2023 19:00:02 GMT   (3197kb,D)
+
+    Title: Census of Gaseous Satellites around Local Spiral Galaxies
+    Authors: Jingyao Zhu and Mary E Putman
+    Categories: astro-ph.GA
+    Comments: 18 pages, 13 figures, accepted by MNRAS
+    \\\\
+      The abstract, hard-wrapped ...
+    \\\\ ( https://arxiv.org/abs/2303.00763 ,  3197kb)
+    ------------------------------------------------------------------------------
+
+New submissions come first; a ``%-%-%-...`` line starts the cross-lists, ``%%--%%--...`` the
+replacements (``replaced with revised version ...``, usually without abstract) and
+``%%%---%%%---...`` ends the listing. Every entry is a paper; `announce` says which section
+(an entry marked ``(*cross-listing*)`` is a cross-list even among new submissions).
+
+The digest's date is the mail's ``Date:`` header (UTC), which is the day arXiv announced it;
+without one, the ``YYYY-MM-DD`` in the file name. The list's category comes from the
+``Subject:`` line. A file may hold several listings (an mbox); ``.eml`` files whose body is
+quoted-printable or base64 are decoded first.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from email.message import Message
+
+from ..model import Diagnostic, Digest, Paper
+from . import ParseResult
+from ._common import file_date, ident_of, one_line, paragraphs, pdf_for, rfc_date, split_authors, with_listing
+
+NAME = "mail"
+
+_ENTRY_HEAD = r"\\\\[ \t]*\n(?:arXiv:|Paper[ \t]*(?:\(\*cross-listing\*\)[ \t]*)?:)"
+_SNIFF_RE = re.compile(rf"^{_ENTRY_HEAD}[ \t]*\S+[^\n]*\n(?:[^\n]*\n){{0,6}}?Title:", re.MULTILINE)
+_SUBJECT = r"Subject:[ \t]*(?:[\w-]+:[ \t]*)?(?P<cat>[A-Za-z][\w.\-]*)[ \t]+daily\b[^\n]*"
+_EVENT_RE = re.compile(
+    rf"^(?:(?P<subj>{_SUBJECT})|(?P<sep>%[-%]{{20,}})[ \t]*$|(?P<entry>{_ENTRY_HEAD}))",
+    re.MULTILINE,
+)
+_FIELD_RE = re.compile(r"^([A-Za-z][\w-]*):[ \t]*([^\n]*(?:\n[ \t]+[^\n]*)*)", re.MULTILINE)
+_DATE_HEADER_RE = re.compile(r"^Date:[ \t]*([^\n]+)", re.MULTILINE)
+_UNSUB_RE = re.compile(r"^To unsubscribe, e-mail To:[ \t]*([A-Za-z][\w.\-]*)@arxiv\.org", re.MULTILINE | re.I)
+_ENCODED_RE = re.compile(r"^Content-Transfer-Encoding:[ \t]*(?:quoted-printable|base64)", re.MULTILINE | re.I)
+_MBOX_SPLIT_RE = re.compile(r"^From [^\n]*\n", re.MULTILINE)
+_ABS_END = "\n\\\\ ("
+_SECTIONS = ("new", "cross", "replace", "replace")
+
+
+def sniff(text: str) -> bool:
+    return _SNIFF_RE.search(text) is not None
+
+
+class _Parser:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.result = ParseResult()
+        self.fallback_date = file_date(path)
+        self.category: str | None = None
+        self.date: str | None = self.fallback_date
+        self.section = 0
+        self.number = 0
+        self.started = False
+
+    def diag(self, line: int, message: str) -> None:
+        self.result.diagnostics.append(Diagnostic(self.path, line, message))
+
+    def run(self, text: str, first_line: int = 1) -> None:
+        lineno, last = first_line, 0
+        events = list(_EVENT_RE.finditer(text))
+        for k, m in enumerate(events):
+            lineno += text.count("\n", last, m.start())
+            last = m.start()
+            if m.group("entry") is not None:
+                if not self.started:
+                    self.start(text, None, None, lineno, 0)
+                end = events[k + 1].start() if k + 1 < len(events) else len(text)
+                self.entry(text[m.start():end], lineno + 1)
+            elif m.group("sep") is not None:
+                sep = m.group("sep")
+                self.section = 3 if sep.startswith("%%%") else 2 if sep.startswith("%%") else 1
+            else:
+                self.start(text, m, m.group("cat"), lineno, m.start())
+
+    def start(self, text: str, m: re.Match[str] | None, category: str | None, lineno: int, pos: int) -> None:
+        """A new listing: its header block (the lines around the Subject) gives date and category."""
+        self.started = True
+        self.section = 0
+        self.number = 0
+        block_start = text.rfind("\n\n", 0, pos) + 1
+        block_end = text.find("\n\n", pos)
+        block = text[block_start:block_end if block_end >= 0 else len(text)]
+        date = None
+        if m is not None:
+            dm = _DATE_HEADER_RE.search(block)
+            date = rfc_date(dm.group(1)) if dm else None
+            if date is None:
+                self.diag(lineno, "listing has no valid Date header; date from the file name"
+                          if self.fallback_date else "listing has no valid Date header")
+        else:
+            um = _UNSUB_RE.search(text, 0, 4000)
+            category = um.group(1) if um else None
+            dm = _DATE_HEADER_RE.match(text)  # a saved listing that starts with its headers
+            date = rfc_date(dm.group(1)) if dm else None
+        self.date = date or self.fallback_date
+        self.category = category
+        self.result.digests.append(Digest(self.path, category, self.date, lineno))
+
+    def entry(self, block: str, lineno: int) -> None:
+        """One ``\\\\`` ... entry; `lineno` is the line of its ``arXiv:`` line."""
+        nl = block.find("\n", 3)
+        head = block[3:nl] if nl >= 0 else block[3:]
+        if nl < 0:
+            nl = len(block)
+        cross = "(*cross-listing*)" in head
+        raw_id = head.split(":", 1)[1].replace("(*cross-listing*)", "").split()
+        ident, version = ident_of(raw_id[0]) if raw_id else (None, None)
+        meta_end = block.find("\n\\\\", nl)
+        if meta_end < 0:
+            meta_end = len(block)
+        meta = block[nl + 1:meta_end]
+        fields: dict[str, str] = {}
+        for fm in _FIELD_RE.finditer(meta):
+            fields.setdefault(fm.group(1).lower(), fm.group(2))
+        abstract = ""
+        if block.startswith("\n\\\\\n", meta_end) or block.startswith("\n\\\\ \n", meta_end):
+            abs_start = block.find("\n", meta_end + 3) + 1
+            abs_end = block.find(_ABS_END, abs_start - 1)
+            if abs_end < 0:
+                abs_end = block.find("\n\\\\", abs_start - 1)
+            raw = block[abs_start:abs_end] if abs_end >= 0 else block[abs_start:]
+            abstract = paragraphs(raw.split("\n")) if "\n\n" in raw.strip("\n") else one_line(raw)
+        replaced = meta.startswith("replaced with") or "\nreplaced with" in meta[:200]
+        announce = "replace" if replaced or self.section >= 2 else "cross" if cross or self.section == 1 else "new"
+        title = one_line(fields.get("title", ""))
+        if ident is None:
+            self.diag(lineno, f"not an arXiv identifier: {one_line(head)[:60]!r}")
+        if not title:
+            self.diag(lineno, "paper has no title")
+        if not abstract and announce != "replace":
+            self.diag(lineno, "paper has no abstract")
+        cats = tuple(fields.get("categories", "").split())
+        comments = one_line(fields["comments"]) if "comments" in fields else None
+        self.number += 1
+        category = self.category
+        self.result.papers.append(Paper(
+            ident, version, title, abstract, pdf_for(ident, version), category, self.date, self.number,
+            self.path, lineno, with_listing(cats, category), split_authors(fields.get("authors", "")),
+            comments or None, announce, cats[0] if cats else None, None))
+
+
+def _decoded_bodies(text: str) -> list[tuple[str, int]]:
+    """(plain-text body, line of its message) for each message of an mbox or .eml file."""
+    bodies: list[tuple[str, int]] = []
+    starts = [m.start() for m in _MBOX_SPLIT_RE.finditer(text)] or [0]
+    if starts[0] != 0:
+        starts.insert(0, 0)
+    for i, start in enumerate(starts):
+        chunk = text[start:starts[i + 1] if i + 1 < len(starts) else len(text)]
+        line = text.count("\n", 0, start) + 1
+        try:
+            msg = email.message_from_string(chunk, policy=email.policy.compat32)
+            for part in msg.walk():
+                if part.get_content_maintype() != "text" or part.is_multipart():
+                    continue
+                bodies.append((_payload_text(part), line))
+        except Exception:  # a broken message: read it as it stands
+            bodies.append((chunk, line))
+    return bodies
+
+
+def _payload_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(part.get_payload())
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace").replace("\r\n", "\n")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace").replace("\r\n", "\n")
+
+
+def parse(text: str, path: str) -> ParseResult:
+    parser = _Parser(path)
+    if _ENCODED_RE.search(text) is not None:
+        for body, line in _decoded_bodies(text):
+            parser.run(body if _SUBJECT_IN_BODY.search(body) else _headers_of(text, line) + body, line)
+    else:
+        parser.run(text)
+    if not parser.result.papers:
+        parser.diag(1, "listing e-mail holds no papers")
+    return parser.result
+
+
+_SUBJECT_IN_BODY = re.compile(rf"^{_SUBJECT}", re.MULTILINE)
+
+
+def _headers_of(text: str, line: int) -> str:
+    """The Date and Subject headers of the message at `line`, as text to put before its body."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+    end = text.find("\n\n", start)
+    block = text[start:end if end >= 0 else len(text)]
+    keep = [h for h in block.split("\n") if h.startswith(("Date:", "Subject:"))]
+    return "\n".join(keep) + "\n\n" if keep else ""

@@ -1,0 +1,9 @@
+NAME = "md_numbered"
+
+
+def sniff(text: str) -> bool:
+    return False
+
+
+def parse(text, path):
+    raise NotImplementedError
