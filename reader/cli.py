@@ -96,14 +96,36 @@ def _safe(text: str) -> str:
 
 
 def _load_library(paths: Sequence[str]):
-    from .library import LibraryError, ParseCache, bundled_samples, default_cache_dir, load
+    """Load, and say on stderr (one line) how many files of the folders were in no known format."""
+    from .library import LibraryError, ParseCache, bundled_samples, default_cache_dir, load, skipped_summary
 
     try:
         if not paths:
             paths = [str(bundled_samples())]
-        return load(paths, cache=ParseCache(default_cache_dir()))
+        lib = load(paths, cache=ParseCache(default_cache_dir()))
     except LibraryError as err:
         raise UsageError(_safe(str(err))) from None
+    summary = skipped_summary(lib)
+    if summary:
+        print(f"arxiv-reader: {summary}", file=sys.stderr)
+    if not lib.papers and lib.unknown and len(lib.unknown) == len(lib.files):
+        from .formats import NO_FORMAT
+
+        raise Failure(_safe(f"{lib.unknown[0]}: {NO_FORMAT}"))
+    if not lib.files:
+        raise Failure("no digests found in " + _safe(", ".join(paths)))
+    return lib
+
+
+def paper_json(p: Paper, read: bool, starred: bool) -> dict[str, object]:
+    """One paper as `list --json` writes it: every key always present (null or [] when absent)."""
+    return {
+        "id": p.id, "version": p.version, "title": p.title, "abstract": p.abstract,
+        "pdf_url": p.pdf_url, "category": p.category, "date": p.date, "number": p.number,
+        "source": p.source, "read": read, "starred": starred,
+        "categories": list(p.categories), "authors": list(p.authors), "comments": p.comments,
+        "announce": p.announce, "primary_category": p.primary_category, "first_seen": p.first_seen,
+    }
 
 
 def _open_store():
@@ -147,12 +169,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         for i in indices:
             p = papers[i]
-            out.write(json_line({
-                "id": p.id, "version": p.version, "title": p.title, "abstract": p.abstract,
-                "pdf_url": p.pdf_url, "category": p.category, "date": p.date, "number": p.number,
-                "source": p.source, "read": store.is_read(keys[i]), "starred": store.is_starred(keys[i]),
-                "categories": list(p.categories),
-            }) + "\n")
+            out.write(json_line(paper_json(p, store.is_read(keys[i]), store.is_starred(keys[i]))) + "\n")
     else:
         from .text import display_title
 

@@ -104,8 +104,9 @@ def parse(text: str, path: str) -> ParseResult:
         category = m.group() if m else None
     result.digests.append(Digest(path, category, date, 1))
     for n, p in enumerate(papers, 1):
-        result.papers.append(p._replace(number=n, date=date, category=category,
-                                        categories=with_listing(p.categories, category)))
+        result.papers.append(p._replace(number=n, date=date, category=category, first_seen=date,
+                                        categories=with_listing(p.categories, category),
+                                        primary_category=p.primary_category or category))
     if not result.papers and error is None and not result.diagnostics:
         result.diagnostics.append(Diagnostic(path, 1, "feed has no entries"))
     return result

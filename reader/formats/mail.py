@@ -155,7 +155,7 @@ class _Parser:
         self.result.papers.append(Paper(
             ident, version, title, abstract, pdf_for(ident, version), category, self.date, self.number,
             self.path, lineno, with_listing(cats, category), split_authors(fields.get("authors", "")),
-            comments or None, announce, cats[0] if cats else None, None))
+            comments or None, announce, cats[0] if cats else category, self.date))
 
 
 def _decoded_bodies(text: str) -> list[tuple[str, int]]:

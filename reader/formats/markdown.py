@@ -15,8 +15,9 @@ import datetime as _dt
 import os
 import re
 
-from ..model import NEW_ID_PATTERN, Diagnostic, Digest, Paper, id_from_url, pdf_url as make_pdf_url
+from ..model import ANNOUNCE_TYPES, NEW_ID_PATTERN, Diagnostic, Digest, Paper, id_from_url, pdf_url as make_pdf_url
 from . import ParseResult
+from ._common import split_authors
 
 NAME = "markdown"
 
@@ -36,6 +37,11 @@ _FAST_RE = re.compile(
 _FILENAME_RE = re.compile(
     r"(?:arxiv[-_])?([a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?)[-_](\d{4}-\d{2}-\d{2})",
     re.IGNORECASE,
+)
+# Optional field lines between a paper's heading and its abstract (see DECISIONS, "Export and
+# the Markdown format"). Tags and notes are recognised so they never become abstract text.
+_FIELD_LINE_RE = re.compile(
+    r"\*\*(authors|categories|comments|announce|tags|note)(?::\*\*|\*\*[ \t]*:)[ \t]*(.*)", re.IGNORECASE
 )
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TEXT_DATE_RE = re.compile(r"(\d{1,2})[ \t]+([A-Za-z]{3})[A-Za-z]*\.?,?[ \t]+(\d{4})")
@@ -100,6 +106,7 @@ class _Parser:
         self.category, self.date = self.file_category, self.file_date
         self.seen_header = False
         self.first_seen: dict[str, int] = {}
+        self.fields: dict[str, str] = {}
 
     def diag(self, line: int, message: str) -> None:
         self.result.diagnostics.append(Diagnostic(self.path, line, message))
@@ -129,7 +136,8 @@ class _Parser:
                         category = self.category
                         papers.append(Paper(ident, version, title, abstract, url, category, self.date,
                                             int(number) if number else None, self.path, lineno,
-                                            (category,) if category else ()))
+                                            (category,) if category else (), (), None, None, category,
+                                            self.date))
                     else:
                         self.paper(int(number) if number else None, title, url, abstract, lineno)
                     pos = nxt
@@ -191,7 +199,21 @@ class _Parser:
         paragraphs: list[list[str]] = []
         in_quote = False  # the previous line was abstract text: lazy continuation applies
         stray_at = -2
+        field: str | None = None  # the field line an indented line continues
         for n, line in enumerate(text.split("\n"), lineno):
+            if title is not None and not paragraphs and line[:2] == "**":
+                fm = _FIELD_LINE_RE.match(line)
+                if fm:
+                    field = fm.group(1).lower()
+                    self.fields[field] = fm.group(2).strip()
+                    continue
+            if field is not None:
+                if line[:1] in (" ", "\t") and line.strip():
+                    self.fields[field] += "\n" + line.strip()
+                    continue
+                if not line.strip():
+                    continue
+                field = None
             if line[:1] == ">":
                 if title is None:
                     if stray_at != n - 1:
@@ -244,8 +266,21 @@ class _Parser:
             if first != line:
                 self.diag(line, f"paper {ident} appears again (first at line {first})")
         category = self.category
+        categories: tuple[str, ...] = (category,) if category else ()
+        authors: tuple[str, ...] = ()
+        comments = announce = primary = None
+        if self.fields:
+            fields, self.fields = self.fields, {}
+            listed = tuple(c for c in re.split(r"[\s,;]+", fields.get("categories", "")) if c)
+            categories += tuple(c for c in listed if c not in categories)
+            primary = listed[0] if listed else None
+            authors = split_authors(fields.get("authors", ""))
+            comments = " ".join(fields.get("comments", "").split()) or None
+            word = fields.get("announce", "").strip().lower()
+            announce = word if word in ANNOUNCE_TYPES else None
         self.result.papers.append(Paper(ident, version, title, abstract, pdf, category, self.date,
-                                        number, self.path, line, (category,) if category else ()))
+                                        number, self.path, line, categories, authors, comments, announce,
+                                        primary or category, self.date))
 
 
 def parse(text: str, path: str) -> ParseResult:

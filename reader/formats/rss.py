@@ -89,8 +89,9 @@ class _Feed:
             if id(elem) not in closed:
                 continue
             paper = self.rdf_item(elem, line) if rdf else self.rss_item(elem, line)
-            self.result.papers.append(paper._replace(number=n, category=category, date=date,
-                                                     categories=with_listing(paper.categories, category)))
+            self.result.papers.append(paper._replace(
+                number=n, category=category, date=date, categories=with_listing(paper.categories, category),
+                primary_category=paper.primary_category or category, first_seen=date))
         if not self.result.papers and error is None:
             self.diag(channel_line, "feed has no items")
         return self.result
