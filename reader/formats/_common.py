@@ -13,6 +13,7 @@ _WS_RE = re.compile(r"\s+")
 _FILE_DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _ISO_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
 _AND_RE = re.compile(r"\s+and\s+|\s*&\s*|\s*;\s*", re.IGNORECASE)
+_MARKER_RE = re.compile(r"\s*\((?:\d+|[a-z])(?:\s*,\s*(?:\d+|[a-z]))*\)")  # "(1, 2)" affiliation markers
 _ET_AL_RE = re.compile(r"[\s,]*\bet\.?\s*al\.?\s*$", re.IGNORECASE)
 
 
@@ -41,6 +42,10 @@ def split_authors(text: str) -> tuple[str, ...]:
     """``A, B and C`` (or ``A and B and C``, ``A; B``) to names. Commas inside parentheses
     (affiliations) do not split; a trailing ``et al.`` is dropped."""
     text = _ET_AL_RE.sub("", one_line(text))
+    if text.endswith(")") and "((" in text:  # "A (1), B (2) ((1) Univ. X, (2) Inst. Y)": affiliations
+        text = text[:text.rindex("((")].rstrip()
+    if "(" in text:
+        text = _MARKER_RE.sub("", text)
     if not text:
         return ()
     parts: list[str] = []

@@ -25,18 +25,27 @@ from ._mdcommon import ARXIV_LINK_RE, LINK_RE, Collector, find_date, plain
 
 NAME = "md-table"
 
-_SNIFF_RE = re.compile(r"^[ \t]*\|?[^\n]*\btitle\b[^\n]*\|[ \t]*\n[ \t]*\|?[ \t]*:?-{2,}", re.MULTILINE | re.IGNORECASE)
+_SNIFF_RE = re.compile(r"^([^\n]*\|[^\n]*)\n[ \t]*\|?[ \t]*:?-{2,}[ \t]*:?[ \t]*\|", re.MULTILINE)
 _SEPARATOR_RE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*(?::?-+:?[ \t]*)?")
 _DETAILS_RE = re.compile(r"<details[^>]*>(.*?)(?:</details>|$)", re.IGNORECASE | re.DOTALL)
 _SUMMARY_RE = re.compile(r"<summary[^>]*>(.*?)</summary>", re.IGNORECASE | re.DOTALL)
 _BR_RE = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 _ROLES = (("abstract", "abstract"), ("summary", "abstract"), ("tl;dr", "abstract"), ("date", "date"),
           ("title", "title"), ("paper", "title"), ("author", "authors"), ("comment", "comments"),
-          ("categor", "categories"), ("subject", "categories"))
+          ("categor", "categories"), ("subject", "categories"), ("pdf", "link"), ("link", "link"),
+          ("arxiv", "link"), ("url", "link"))
 
 
 def sniff(text: str) -> bool:
-    return _SNIFF_RE.search(text) is not None and ARXIV_LINK_RE.search(text) is not None
+    """A table whose header names a title column, in a page that links to arXiv."""
+    if ARXIV_LINK_RE.search(text) is None:
+        return False
+    for n, m in enumerate(_SNIFF_RE.finditer(text)):
+        if _is_header(_roles(split_row(m.group(1)))):
+            return True
+        if n >= 50:
+            break
+    return False
 
 
 def split_row(line: str) -> list[str]:
@@ -50,10 +59,17 @@ def split_row(line: str) -> list[str]:
     return [c.replace("\\|", "|").strip() for c in cells]
 
 
+def _is_header(roles: dict[str, int]) -> bool:
+    """A paper table names a title column and one more: a date, authors, abstract or link."""
+    return "title" in roles and any(r in roles for r in ("date", "authors", "abstract", "link"))
+
+
 def _roles(header: list[str]) -> dict[str, int]:
     roles: dict[str, int] = {}
     for i, cell in enumerate(header):
         name = plain(cell).lower()
+        if len(name) > 30 or name.endswith(":"):  # a header names its column: this is a key-value row
+            continue
         for word, role in _ROLES:
             if word in name and role not in roles:
                 roles[role] = i
@@ -111,7 +127,7 @@ def parse(text: str, path: str) -> ParseResult:
             nxt = lines[n] if n < len(lines) else ""
             if _SEPARATOR_RE.fullmatch(nxt):
                 found = _roles(split_row(line))
-                roles = found if "title" in found else None
+                roles = found if _is_header(found) else None
             continue
         if _SEPARATOR_RE.fullmatch(line):
             continue
