@@ -51,13 +51,17 @@ _FIELD_RE = re.compile(r"^([A-Za-z][\w-]*):[ \t]*([^\n]*(?:\n[ \t]+[^\n]*)*)", r
 _DATE_HEADER_RE = re.compile(r"^Date:[ \t]*([^\n]+)", re.MULTILINE)
 _UNSUB_RE = re.compile(r"^To unsubscribe, e-mail To:[ \t]*([A-Za-z][\w.\-]*)@arxiv\.org", re.MULTILINE | re.I)
 _ENCODED_RE = re.compile(r"^Content-Transfer-Encoding:[ \t]*(?:quoted-printable|base64)", re.MULTILINE | re.I)
+_SUBJECT_IN_BODY = re.compile(rf"^{_SUBJECT}", re.MULTILINE)
 _MBOX_SPLIT_RE = re.compile(r"^From [^\n]*\n", re.MULTILINE)
 _ABS_END = "\n\\\\ ("
 _SECTIONS = ("new", "cross", "replace", "replace")
 
 
 def sniff(text: str) -> bool:
-    return _SNIFF_RE.search(text) is not None
+    """Listing entries in the text, or an arXiv listing mail whose body is encoded."""
+    if _SNIFF_RE.search(text) is not None:
+        return True
+    return _ENCODED_RE.search(text) is not None and _SUBJECT_IN_BODY.search(text) is not None
 
 
 class _Parser:
@@ -200,8 +204,6 @@ def parse(text: str, path: str) -> ParseResult:
         parser.diag(1, "listing e-mail holds no papers")
     return parser.result
 
-
-_SUBJECT_IN_BODY = re.compile(rf"^{_SUBJECT}", re.MULTILINE)
 
 
 def _headers_of(text: str, line: int) -> str:
