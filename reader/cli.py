@@ -143,7 +143,7 @@ def _open_store():
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     lib = _load_library(args.paths)
     papers: Sequence[Paper] = lib.papers
-    indices = range(len(papers))
+    indices: Sequence[int] = range(len(papers))
     need_state = args.json or args.unread or args.read or args.starred or (
         args.query is not None and "is:" in args.query)
     store = _open_store() if need_state else None
@@ -167,6 +167,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         if args.starred:
             indices = [i for i in indices if store.is_starred(keys[i])]
     if args.json:
+        assert store is not None  # --json needs the marks
         for i in indices:
             p = papers[i]
             out.write(json_line(paper_json(p, store.is_read(keys[i]), store.is_starred(keys[i]))) + "\n")

@@ -56,7 +56,7 @@ def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
             def on_error(err: OSError) -> None:
                 diags.append(Diagnostic(str(err.filename or p), 0, f"cannot read: {err.strerror}"))
 
-            found = []
+            found: list[Path] = []
             for root, dirs, names in os.walk(p, onerror=on_error):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(Path(root, n) for n in names

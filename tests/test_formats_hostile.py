@@ -190,7 +190,8 @@ def test_table_with_details_abstracts_and_rows_without():
     md = """## Updated on 2024.05.02
 | Date | Title | Authors | Abstract | PDF |
 |:---|:---|:---|:---|:---|
-| 2024-05-01 | **Paper A** | Ann Author, Bo Author | <details><summary>Show</summary>The abstract of A.</details> | [2405.00001v1](http://arxiv.org/abs/2405.00001v1) |
+| 2024-05-01 | **Paper A** | Ann Author, Bo Author | <details><summary>Show</summary>The abstract of A.</details> \
+| [2405.00001v1](http://arxiv.org/abs/2405.00001v1) |
 | 2024-05-02 | Paper B | Cy Author | | [pdf](https://arxiv.org/pdf/2405.00002) |
 | 2024-05-02 | Paper \\| C | Di Author et al. | none | no link |
 """

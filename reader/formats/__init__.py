@@ -63,7 +63,9 @@ def parse_bytes(data: bytes, path: str) -> ParseResult:
     if _looks_binary(data):
         return ParseResult(diagnostics=[Diagnostic(path, 1, "not a digest: binary file")])
     text, diagnostics = decode(data, path)
-    for fmt in _formats():
+    from . import markdown
+
+    for fmt in [markdown] if markdown.sniff_first(text) else _formats():
         if fmt.sniff(text):
             result: ParseResult = fmt.parse(text, path)
             result.diagnostics[:0] = diagnostics

@@ -14,6 +14,7 @@ _FILE_DATE_RE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _ISO_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
 _AND_RE = re.compile(r"\s+and\s+|\s*&\s*|\s*;\s*", re.IGNORECASE)
 _MARKER_RE = re.compile(r"\s*\((?:\d+|[a-z])(?:\s*,\s*(?:\d+|[a-z]))*\)")  # "(1, 2)" affiliation markers
+_SIMPLE_SPLIT_RE = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*[&;]\s*", re.IGNORECASE)
 _ET_AL_RE = re.compile(r"[\s,]*\bet\.?\s*al\.?\s*$", re.IGNORECASE)
 
 
@@ -41,16 +42,32 @@ def paragraphs(lines: list[str]) -> str:
 def split_authors(text: str) -> tuple[str, ...]:
     """``A, B and C`` (or ``A and B and C``, ``A; B``) to names. Commas inside parentheses
     (affiliations) do not split; a trailing ``et al.`` is dropped."""
-    text = _ET_AL_RE.sub("", one_line(text))
+    text = " ".join(text.split())
+    if "(" not in text and "[" not in text and "{" not in text:  # the common case, in C
+        if "et" in text:
+            text = _ET_AL_RE.sub("", text)
+        return tuple(n for n in (x.strip(" \t,;") for x in _SIMPLE_SPLIT_RE.split(text)) if n)
+    text = _ET_AL_RE.sub("", text)
     if text.endswith(")") and "((" in text:  # "A (1), B (2) ((1) Univ. X, (2) Inst. Y)": affiliations
         text = text[:text.rindex("((")].rstrip()
     if "(" in text:
         text = _MARKER_RE.sub("", text)
-    if not text:
-        return ()
+    names: list[str] = []
+    for part in _top_level_commas(text):
+        # never split an affiliation on "and"
+        for piece in [part] if "(" in part else _AND_RE.split(part):
+            name = piece.strip(" \t,;")
+            if name.lower().startswith("and "):
+                name = name[4:].strip()
+            if name:
+                names.append(name)
+    return tuple(names)
+
+
+def _top_level_commas(text: str) -> list[str]:
+    """Split at the commas outside any brackets."""
     parts: list[str] = []
-    depth = 0
-    start = 0
+    depth = start = 0
     for i, ch in enumerate(text):
         if ch in "([{":
             depth += 1
@@ -60,19 +77,7 @@ def split_authors(text: str) -> tuple[str, ...]:
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
-    names: list[str] = []
-    for part in parts:
-        if "(" in part:  # never split an affiliation on "and"
-            pieces = [part]
-        else:
-            pieces = _AND_RE.split(part)
-        for piece in pieces:
-            name = piece.strip(" \t,;")
-            if name.lower().startswith("and "):
-                name = name[4:].strip()
-            if name:
-                names.append(name)
-    return tuple(names)
+    return parts
 
 
 def rfc_date(text: str) -> str | None:

@@ -8,7 +8,10 @@ from ..model import Diagnostic, Digest, Paper
 from . import ParseResult
 from ._common import file_date, valid_date
 
-LINK_RE = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+\"[^\"]*\")?\s*\)")
+LINK_RE = re.compile(
+    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"  # [text], one level of [brackets] inside
+    r"\(\s*<?([^()\s<>]*(?:\([^()\s]*\)[^()\s<>]*)*)>?(?:\s+\"[^\"]*\")?\s*\)"  # (url "title")
+)
 ARXIV_LINK_RE = re.compile(r"https?://(?:www\.|export\.|lanl\.)?arxiv\.org/(?:abs|pdf)/[^\s)\]|>\"']+", re.I)
 # **Authors:** x   or   **Authors**: x   (a field line of a generated digest)
 FIELD_RE = re.compile(r"\s{0,3}\*\*([A-Za-z][A-Za-z \-]{0,30}?)(?::\*\*|\*\*\s*:)[ \t]*(.*)")

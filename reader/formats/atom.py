@@ -17,7 +17,17 @@ import xml.etree.ElementTree as ET
 
 from ..model import Diagnostic, Digest, Paper
 from . import ParseResult
-from ._common import arxiv_categories, file_date, ident_of, one_line, paragraphs, pdf_for, rfc_date, split_authors, with_listing
+from ._common import (
+    arxiv_categories,
+    file_date,
+    ident_of,
+    one_line,
+    paragraphs,
+    pdf_for,
+    rfc_date,
+    split_authors,
+    with_listing,
+)
 from ._xml import child_text, children, item_lines, local, parse_xml, root_re
 from .rss import _DESC_RE, announce_of
 
@@ -29,6 +39,21 @@ _CATEGORY_RE = re.compile(r"[A-Za-z][\w.\-]*")
 
 def sniff(text: str) -> bool:
     return _ROOT_RE.match(text) is not None and "arxiv" in text[:20000].lower()
+
+
+def _authors(elem: ET.Element) -> tuple[str, ...]:
+    names = [one_line(child_text(a, "name") or "") for a in children(elem, "author")]
+    return tuple(n for n in names if n) or split_authors(child_text(elem, "creator") or "")
+
+
+def _categories(elem: ET.Element) -> tuple[tuple[str, ...], str]:
+    """(every arXiv category, the primary one or "")."""
+    cats = arxiv_categories([c.get("term", "") for c in children(elem, "category")])
+    primary_elem = next((c for c in elem if local(c.tag) == "primary_category"), None)
+    primary = one_line(primary_elem.get("term", "")) if primary_elem is not None else ""
+    if primary and primary not in cats:
+        cats = (primary,) + cats
+    return cats, primary
 
 
 def _entry(elem: ET.Element, path: str, line: int, diags: list[Diagnostic]) -> Paper | None:
@@ -51,18 +76,8 @@ def _entry(elem: ET.Element, path: str, line: int, diags: list[Diagnostic]) -> P
         abstract = one_line(m.group(3))
     else:
         abstract = paragraphs(summary.strip().split("\n")) if "\n\n" in summary.strip() else one_line(summary)
-    authors: list[str] = []
-    for author in children(elem, "author"):
-        name = one_line(child_text(author, "name") or "")
-        if name:
-            authors.append(name)
-    if not authors:
-        authors.extend(split_authors(child_text(elem, "creator") or ""))
-    cats = arxiv_categories([c.get("term", "") for c in children(elem, "category")])
-    primary_elem = next((c for c in elem if local(c.tag) == "primary_category"), None)
-    primary = one_line(primary_elem.get("term", "")) if primary_elem is not None else ""
-    if primary and primary not in cats:
-        cats = (primary,) + cats
+    authors = _authors(elem)
+    cats, primary = _categories(elem)
     comment = one_line(child_text(elem, "comment") or "") or None
     if ident is None:
         diags.append(Diagnostic(path, line, "entry has no arXiv identifier"))
@@ -71,7 +86,7 @@ def _entry(elem: ET.Element, path: str, line: int, diags: list[Diagnostic]) -> P
     if not abstract:
         diags.append(Diagnostic(path, line, "paper has no abstract"))
     return Paper(ident, version, title, abstract, pdf_for(ident, version), None, None, None, path, line,
-                 cats, tuple(authors), comment, announce, primary or (cats[0] if cats else None), None)
+                 cats, authors, comment, announce, primary or (cats[0] if cats else None), None)
 
 
 def parse(text: str, path: str) -> ParseResult:

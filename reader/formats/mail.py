@@ -34,7 +34,7 @@ import email.policy
 import re
 from email.message import Message
 
-from ..model import Diagnostic, Digest, Paper
+from ..model import Diagnostic, Digest, Paper, parse_arxiv_id
 from . import ParseResult
 from ._common import file_date, ident_of, one_line, paragraphs, pdf_for, rfc_date, split_authors, with_listing
 
@@ -54,14 +54,58 @@ _ENCODED_RE = re.compile(r"^Content-Transfer-Encoding:[ \t]*(?:quoted-printable|
 _SUBJECT_IN_BODY = re.compile(rf"^{_SUBJECT}", re.MULTILINE)
 _MBOX_SPLIT_RE = re.compile(r"^From [^\n]*\n", re.MULTILINE)
 _ABS_END = "\n\\\\ ("
+_PDF = "https://arxiv.org/pdf/"
+_NEW_ID_RE = re.compile(r"(\d{4}\.\d{4,5})(?:v(\d+))?")
+_CONT = r"[^\n]*(?:\n[ \t][^\n]*)*"
+# The common entry in one match, abstract included: identifier, section marks, title, authors,
+# categories, comments, any other fields, then the abstract between "\\" lines (absent in most
+# replacements). An abstract line never starts with "\\", so a damaged entry cannot swallow the
+# next one: it fails to match and goes through the general path.
+_FAST_ENTRY_RE = re.compile(
+    r"\\\\\narXiv:(\S+)( \(\*cross-listing\*\))?\n(?:Date:|(replaced) with)[^\n]*\n\n"
+    rf"Title: ({_CONT})\nAuthors: ({_CONT})\nCategories: ([^\n]*)\n(?:Comments: ({_CONT})\n)?"
+    rf"(?:[A-Za-z][\w-]*: {_CONT}\n)*\\\\(?:\n((?:(?!\\\\)[^\n]*\n)*)\\\\)? \("
+)
+_EVENT_STARTS = ("\\\\\narXiv:", "\\\\\nPaper", "Subject:", "%-%-%-%-", "%%--%%--", "%%%---%%%")
+
+
+def _authors(text: str) -> tuple[str, ...]:
+    """The listing's ``A, B and C``: the plain case at C speed, anything else by `split_authors`."""
+    if "\n" in text or "(" in text or " et" in text or ";" in text or "&" in text or ",," in text:
+        return split_authors(text)
+    names = text.replace(", and ", ", ").replace(" and ", ", ").split(", ")
+    return tuple(names) if all(names) else split_authors(text)
+
+
+def _events(text: str) -> list[re.Match[str]]:
+    """Every entry, Subject line and section separator, in order. Literal searches find the
+    candidates (a regex scan of every line start costs several times more); `_EVENT_RE` checks each."""
+    starts: list[int] = []
+    for literal in _EVENT_STARTS:
+        pos = text.find(literal)
+        while pos >= 0:
+            starts.append(pos)
+            pos = text.find(literal, pos + 1)
+    starts.sort()
+    match = _EVENT_RE.match
+    return [m for m in (match(text, p) for p in starts) if m is not None]
 _SECTIONS = ("new", "cross", "replace", "replace")
 
 
 def sniff(text: str) -> bool:
     """Listing entries in the text, or an arXiv listing mail whose body is encoded."""
-    if _SNIFF_RE.search(text) is not None:
+    start = text.find("\\\\\n")  # a literal search first: most texts are rejected at C speed
+    if start >= 0 and _SNIFF_RE.search(text, max(0, start - 1)) is not None:
         return True
-    return _ENCODED_RE.search(text) is not None and _SUBJECT_IN_BODY.search(text) is not None
+    return _encoded(text) and _SUBJECT_IN_BODY.search(text) is not None
+
+
+def _encoded(text: str) -> bool:
+    """A quoted-printable or base64 body (one literal scan; other spellings in the first headers)."""
+    head = text[:65536].lower()
+    if "Transfer-Encoding" not in text and "transfer-encoding" not in head:
+        return False
+    return _ENCODED_RE.search(text) is not None
 
 
 class _Parser:
@@ -79,8 +123,30 @@ class _Parser:
         self.result.diagnostics.append(Diagnostic(self.path, line, message))
 
     def run(self, text: str, first_line: int = 1) -> None:
+        """One regex pass finds the common entries (the fast path); the text between two of them
+        (headers, section separators, irregular entries) goes through `run_events`."""
+        lineno, last, pos = first_line, 0, 0
+        count, find = text.count, text.find
+        for m in _FAST_ENTRY_RE.finditer(text):
+            start = m.start()
+            if start and text[start - 1] != "\n":
+                continue  # not at the start of a line: left in the gap for the general path
+            if start > pos and (find("\\\\", pos, start) >= 0 or find("%", pos, start) >= 0
+                                or find("Subject:", pos, start) >= 0):
+                self.run_events(text[pos:start], first_line + count("\n", 0, pos))
+            lineno += count("\n", last, start)
+            last = start
+            if not self.started:
+                self.start(text, None, None, lineno, 0)
+            if not self.fast_entry(m, lineno + 1):
+                self.entry(m.group(), lineno + 1)
+            pos = m.end()
+        if pos < len(text):
+            self.run_events(text[pos:], first_line + count("\n", 0, pos))
+
+    def run_events(self, text: str, first_line: int = 1) -> None:
         lineno, last = first_line, 0
-        events = list(_EVENT_RE.finditer(text))
+        events = _events(text)
         for k, m in enumerate(events):
             lineno += text.count("\n", last, m.start())
             last = m.start()
@@ -88,7 +154,7 @@ class _Parser:
                 if not self.started:
                     self.start(text, None, None, lineno, 0)
                 end = events[k + 1].start() if k + 1 < len(events) else len(text)
-                self.entry(text[m.start():end], lineno + 1)
+                self.entry(text[last:end], lineno + 1)
             elif m.group("sep") is not None:
                 sep = m.group("sep")
                 self.section = 3 if sep.startswith("%%%") else 2 if sep.startswith("%%") else 1
@@ -119,6 +185,43 @@ class _Parser:
         self.category = category
         self.result.digests.append(Digest(self.path, category, self.date, lineno))
 
+    def fast_entry(self, m: re.Match[str], lineno: int) -> bool:
+        """A paper from a `_FAST_ENTRY_RE` match; False leaves the entry to `entry`."""
+        raw_id, cross, replaced, title, authors, cats_text, comments, abstract = m.groups()
+        idm = _NEW_ID_RE.fullmatch(raw_id)
+        if idm is not None:  # the usual new-style identifier, checked as `parse_arxiv_id` does
+            ident, version = idm.groups()
+            yy, mm = int(ident[:2]), int(ident[2:4])
+            if not 1 <= mm <= 12 or (yy, mm) < (7, 4) or (len(ident) == 10) != (yy >= 15):
+                return False
+        else:
+            found = parse_arxiv_id(raw_id)
+            if found is None:
+                return False
+            ident, version = found
+        announce = "replace" if replaced or self.section >= 2 else "cross" if cross or self.section == 1 else "new"
+        if abstract:
+            # Hard-wrapped lines joined; a paragraph's two-space indent goes with its line break.
+            abstract = abstract.replace("\n  ", " ").replace("\n", " ").strip()
+        if not abstract:
+            if announce != "replace":
+                return False  # reported by the general path
+            abstract = ""
+        if "\n" in title:
+            title = " ".join(title.split())
+        if not title.strip():
+            return False
+        if comments is not None:
+            comments = " ".join(comments.split()) or None
+        cats = tuple(cats_text.split())
+        category = self.category
+        listed = cats + (category,) if category and category not in cats else cats
+        self.number += 1
+        self.result.papers.append(Paper(
+            ident, version, title.strip(), abstract, _PDF + ident, category, self.date, self.number, self.path,
+            lineno, listed, _authors(authors), comments, announce, cats[0] if cats else category, self.date))
+        return True
+
     def entry(self, block: str, lineno: int) -> None:
         """One ``\\\\`` ... entry; `lineno` is the line of its ``arXiv:`` line."""
         nl = block.find("\n", 3)
@@ -127,7 +230,8 @@ class _Parser:
             nl = len(block)
         cross = "(*cross-listing*)" in head
         raw_id = head.split(":", 1)[1].replace("(*cross-listing*)", "").split()
-        ident, version = ident_of(raw_id[0]) if raw_id else (None, None)
+        found = parse_arxiv_id(raw_id[0]) if raw_id else None
+        ident, version = found if found is not None else ident_of(raw_id[0]) if raw_id else (None, None)
         meta_end = block.find("\n\\\\", nl)
         if meta_end < 0:
             meta_end = len(block)
@@ -195,7 +299,7 @@ def _payload_text(part: Message) -> str:
 
 def parse(text: str, path: str) -> ParseResult:
     parser = _Parser(path)
-    if _ENCODED_RE.search(text) is not None:
+    if _encoded(text):
         for body, line in _decoded_bodies(text):
             parser.run(body if _SUBJECT_IN_BODY.search(body) else _headers_of(text, line) + body, line)
     else:

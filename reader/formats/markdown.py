@@ -49,6 +49,15 @@ _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 
 
+_FIRST_LINE_HEADER_RE = re.compile(r"\s*#[ \t]*arxiv[ \t]+\S+[ \t]*-", re.IGNORECASE)
+
+
+def sniff_first(text: str) -> bool:
+    """The seed format's digest header on the first line: decided before any other sniffer runs,
+    so the common case costs no scan of the whole text by the others."""
+    return _FIRST_LINE_HEADER_RE.match(text, 0, 300) is not None
+
+
 def sniff(text: str) -> bool:
     return _SNIFF_RE.search(text) is not None
 
@@ -174,7 +183,10 @@ class _Parser:
             if stripped[:1] == ">" and "\n" not in stripped:
                 abstract = stripped.lstrip("> \t")
             else:
-                abstract = self.body(body, lineno + 1, title)
+                start = lineno + 1
+                if body[:2] == "**":  # field lines between the heading and the abstract
+                    body, start = self.leading_fields(body, start)
+                abstract = self.body(body, start, title)
             self.paper(number, title, url, abstract, lineno)
             return
         m = _HEADER_RE.fullmatch(line.rstrip())
@@ -199,21 +211,7 @@ class _Parser:
         paragraphs: list[list[str]] = []
         in_quote = False  # the previous line was abstract text: lazy continuation applies
         stray_at = -2
-        field: str | None = None  # the field line an indented line continues
         for n, line in enumerate(text.split("\n"), lineno):
-            if title is not None and not paragraphs and line[:2] == "**":
-                fm = _FIELD_LINE_RE.match(line)
-                if fm:
-                    field = fm.group(1).lower()
-                    self.fields[field] = fm.group(2).strip()
-                    continue
-            if field is not None:
-                if line[:1] in (" ", "\t") and line.strip():
-                    self.fields[field] += "\n" + line.strip()
-                    continue
-                if not line.strip():
-                    continue
-                field = None
             if line[:1] == ">":
                 if title is None:
                     if stray_at != n - 1:
@@ -243,6 +241,22 @@ class _Parser:
                     self.diag(n, "stray text between papers ignored")
                 stray_at = n
         return "\n".join(" ".join(p) for p in paragraphs if p)
+
+    def leading_fields(self, text: str, lineno: int) -> tuple[str, int]:
+        """Take the ``**Authors:** ...`` field lines (a field continued on indented lines) that
+        open a paper's text into `self.fields`; return the rest of the text and its first line."""
+        lines = text.split("\n")
+        field: str | None = None
+        for k, line in enumerate(lines):
+            fm = _FIELD_LINE_RE.match(line) if line[:2] == "**" else None
+            if fm:
+                field = fm.group(1).lower()
+                self.fields[field] = fm.group(2).strip()
+            elif field is not None and line[:1] in (" ", "\t") and line.strip():
+                self.fields[field] += "\n" + line.strip()
+            elif field is None or line.strip():
+                return "\n".join(lines[k:]), lineno + k
+        return "", lineno + len(lines)
 
     def paper(self, number: int | None, title: str, url: str | None, abstract: str, line: int) -> None:
         ident = version = None

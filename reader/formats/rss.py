@@ -143,8 +143,8 @@ class _Feed:
         if title.endswith("."):
             title = title[:-1].rstrip()
         if ident is None:
-            ident, version = ident_of(child_text(elem, "link") or elem.get(
-                "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about", ""))
+            about = elem.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about") or ""
+            ident, version = ident_of(child_text(elem, "link") or about)
         abstract = html_text(child_text(elem, "description") or "")
         authors = split_authors(html_text(child_text(elem, "creator") or "").replace("\n", ", "))
         self.check(line, ident, title, abstract)
