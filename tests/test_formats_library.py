@@ -87,3 +87,17 @@ def test_the_cache_keeps_every_new_field(tmp_path):
     assert again.papers == first.papers and len(again.papers) == 107
     assert again.digests == first.digests
     assert any(p.authors and p.comments and p.announce for p in again.papers)
+
+
+def test_generated_mail_digests_parse_back_to_the_same_papers(tmp_path):
+    from reader.devtools.generate import generate, main
+
+    md = load(generate(tmp_path / "md", days=2, per_day=30))
+    mail = load(generate(tmp_path / "mail", days=2, per_day=30, fmt="mail"))
+    assert mail.diagnostics == [] and len(mail.papers) == 60
+    assert [p.id for p in mail.papers] == [p.id for p in md.papers]
+    assert all(p.authors and p.abstract for p in mail.papers)
+    assert [(d.category, d.date) for d in mail.digests] == [("cs.CV", "2019-01-02"), ("cs.CL", "2019-01-03")]
+    assert {p.announce for p in mail.papers} == {"new", "cross", "replace"}
+    assert main([str(tmp_path / "cli"), "--days", "1", "--per-day", "5", "--format", "mail"]) == 0
+    assert [p.suffix for p in (tmp_path / "cli").iterdir()] == [".txt"]

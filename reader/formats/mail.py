@@ -212,7 +212,7 @@ class _Parser:
         if not title.strip():
             return False
         if comments is not None:
-            comments = " ".join(comments.split()) or None
+            comments = (" ".join(comments.split()) if "\n" in comments else comments.strip()) or None
         cats = tuple(cats_text.split())
         category = self.category
         listed = cats + (category,) if category and category not in cats else cats
