@@ -259,10 +259,11 @@ def _merge_listings(listings: list[tuple[int, Paper]]) -> Paper:
     title = next((p.title for p in by_text if p.title), "")
     authors = next((p.authors for p in by_text if p.authors), ())
     comments = next((p.comments for p in by_text if p.comments), None)
-    primary = next((p.primary_category for p in by_text if p.primary_category), None)
     oldest = min(listings, key=lambda ip: (ip[1].date or "9999", ip[0]))[1]
-    if primary is None:
-        primary = oldest.category
+    # A primary category that differs from the list a paper was announced in came from the format
+    # (the e-mail's Categories line, the API's primary_category); otherwise the first listing's.
+    primary = next((p.primary_category for p in by_text if p.primary_category and p.primary_category != p.category),
+                   None) or oldest.primary_category or oldest.category
     categories: dict[str, None] = {primary: None} if primary else {}
     for _, p in listings:
         if p.category:

@@ -52,7 +52,16 @@ def test_merge_takes_text_from_the_highest_version_and_place_from_the_newest_lis
     assert (p.date, p.category, p.path, p.line, p.announce) == ("2024-03-01", "cs.AI", "r.txt", 3, "replace")
     assert set(p.categories) == {"cs.LG", "math.OC", "cs.AI"}
     assert p.first_seen == "2024-01-05"
-    assert p.primary_category in {"cs.LG", "math.OC"}
+    assert p.primary_category == "cs.LG"  # no format named one: the first listing's category
+
+
+def test_merge_keeps_the_primary_category_a_format_gives():
+    md = listing("2303.00763", "2023-03-03", category="astro-ph.GA", version="2")
+    mail = listing("2303.00763", "2023-03-02", category="astro-ph", primary="astro-ph.CO",
+                   categories=("astro-ph.CO", "astro-ph.GA", "astro-ph"))
+    [p] = merge_papers([md, mail])
+    assert p.primary_category == "astro-ph.CO" and p.categories[0] == "astro-ph.CO"
+    assert set(p.categories) == {"astro-ph.CO", "astro-ph.GA", "astro-ph"}
 
 
 def test_merge_on_equal_versions_the_newest_listing_wins_and_empty_fields_fall_back():

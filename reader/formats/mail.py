@@ -277,9 +277,9 @@ def _decoded_bodies(text: str) -> list[tuple[str, int]]:
         line = text.count("\n", 0, start) + 1
         try:
             msg = email.message_from_string(chunk, policy=email.policy.compat32)
-            for part in msg.walk():
-                if part.get_content_maintype() != "text" or part.is_multipart():
-                    continue
+            parts = [p for p in msg.walk() if p.get_content_maintype() == "text" and not p.is_multipart()]
+            plain = [p for p in parts if p.get_content_subtype() == "plain"]
+            for part in (plain or parts)[:1]:  # the plain-text body; an HTML copy would list it twice
                 bodies.append((_payload_text(part), line))
         except Exception:  # a broken message: read it as it stands
             bodies.append((chunk, line))
