@@ -15,7 +15,6 @@ _ISO_RE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
 _AND_RE = re.compile(r"\s+and\s+|\s*&\s*|\s*;\s*", re.IGNORECASE)
 _MARKER_RE = re.compile(r"\s*\((?:\d+|[a-z])(?:\s*,\s*(?:\d+|[a-z]))*\)")  # "(1, 2)" affiliation markers
 _SIMPLE_SPLIT_RE = re.compile(r",\s*(?:and\s+)?|\s+and\s+|\s*[&;]\s*", re.IGNORECASE)
-_ET_AL_RE = re.compile(r"[\s,]*\bet\.?\s*al\.?\s*$", re.IGNORECASE)
 
 
 def one_line(text: str) -> str:
@@ -39,15 +38,26 @@ def paragraphs(lines: list[str]) -> str:
     return "\n".join(out)
 
 
+def _drop_et_al(text: str) -> str:
+    """``A, B et al.`` (or ``et.al.``) to ``A, B``. Plain string tests: a regex searched from
+    every comma would be quadratic on hostile input."""
+    stripped = text.rstrip(" .")
+    low = stripped[-8:].lower()
+    for suffix in ("et al", "et.al", "et. al"):
+        if low.endswith(suffix) and (len(stripped) == len(suffix) or not stripped[-len(suffix) - 1].isalnum()):
+            return stripped[:-len(suffix)].rstrip(" ,")
+    return text
+
+
 def split_authors(text: str) -> tuple[str, ...]:
     """``A, B and C`` (or ``A and B and C``, ``A; B``) to names. Commas inside parentheses
     (affiliations) do not split; a trailing ``et al.`` is dropped."""
     text = " ".join(text.split())
     if "(" not in text and "[" not in text and "{" not in text:  # the common case, in C
         if "et" in text:
-            text = _ET_AL_RE.sub("", text)
+            text = _drop_et_al(text)
         return tuple(n for n in (x.strip(" \t,;") for x in _SIMPLE_SPLIT_RE.split(text)) if n)
-    text = _ET_AL_RE.sub("", text)
+    text = _drop_et_al(text)
     if text.endswith(")") and "((" in text:  # "A (1), B (2) ((1) Univ. X, (2) Inst. Y)": affiliations
         text = text[:text.rindex("((")].rstrip()
     if "(" in text:

@@ -25,7 +25,7 @@ from ._mdcommon import ARXIV_LINK_RE, LINK_RE, Collector, find_date, plain
 
 NAME = "md-table"
 
-_SNIFF_RE = re.compile(r"^([^\n]*\|[^\n]*)\n[ \t]*\|?[ \t]*:?-{2,}[ \t]*:?[ \t]*\|", re.MULTILINE)
+_SNIFF_RE = re.compile(r"^([^\n|]*\|[^\n]*)\n[ \t]*\|?[ \t]*:?-{2,}[ \t]*:?[ \t]*\|", re.MULTILINE)
 _SEPARATOR_RE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*(?::?-+:?[ \t]*)?")
 _DETAILS_RE = re.compile(r"<details[^>]*>(.*?)(?:</details>|$)", re.IGNORECASE | re.DOTALL)
 _SUMMARY_RE = re.compile(r"<summary[^>]*>(.*?)</summary>", re.IGNORECASE | re.DOTALL)
