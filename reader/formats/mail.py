@@ -55,14 +55,17 @@ _SUBJECT_IN_BODY = re.compile(rf"^{_SUBJECT}", re.MULTILINE)
 _MBOX_SPLIT_RE = re.compile(r"^From [^\n]*\n", re.MULTILINE)
 _ABS_END = "\n\\\\ ("
 _PDF = "https://arxiv.org/pdf/"
-_NEW_ID_RE = re.compile(r"(\d{4}\.\d{4,5})(?:v(\d+))?")
 _CONT = r"[^\n]*(?:\n[ \t][^\n]*)*"
 # The common entry in one match, abstract included: identifier, section marks, title, authors,
 # categories, comments, any other fields, then the abstract between "\\" lines (absent in most
 # replacements). An abstract line never starts with "\\", so a damaged entry cannot swallow the
 # next one: it fails to match and goes through the general path.
+# A new-style identifier of a real month (April 2007 on; five digits from 2015), as `parse_arxiv_id`
+# checks it; anything else takes the general path.
+_NEW_ID = (r"(07(?:0[4-9]|1[0-2])\.\d{4}|(?:0[89]|1[0-4])(?:0[1-9]|1[0-2])\.\d{4}"
+           r"|(?:1[5-9]|[2-9]\d)(?:0[1-9]|1[0-2])\.\d{5})(?:v(\d+))?")
 _FAST_ENTRY_RE = re.compile(
-    r"\\\\\narXiv:(\S+)( \(\*cross-listing\*\))?\n(?:Date:|(replaced) with)[^\n]*\n\n"
+    rf"\\\\\narXiv:{_NEW_ID}( \(\*cross-listing\*\))?\n(?:Date:|(replaced) with)[^\n]*\n\n"
     rf"Title: ({_CONT})\nAuthors: ({_CONT})\nCategories: ([^\n]*)\n(?:Comments: ({_CONT})\n)?"
     rf"(?:[A-Za-z][\w-]*: {_CONT}\n)*\\\\(?:\n((?:(?!\\\\)[^\n]*\n)*)\\\\)? \("
 )
@@ -187,18 +190,7 @@ class _Parser:
 
     def fast_entry(self, m: re.Match[str], lineno: int) -> bool:
         """A paper from a `_FAST_ENTRY_RE` match; False leaves the entry to `entry`."""
-        raw_id, cross, replaced, title, authors, cats_text, comments, abstract = m.groups()
-        idm = _NEW_ID_RE.fullmatch(raw_id)
-        if idm is not None:  # the usual new-style identifier, checked as `parse_arxiv_id` does
-            ident, version = idm.groups()
-            yy, mm = int(ident[:2]), int(ident[2:4])
-            if not 1 <= mm <= 12 or (yy, mm) < (7, 4) or (len(ident) == 10) != (yy >= 15):
-                return False
-        else:
-            found = parse_arxiv_id(raw_id)
-            if found is None:
-                return False
-            ident, version = found
+        ident, version, cross, replaced, title, authors, cats_text, comments, abstract = m.groups()
         announce = "replace" if replaced or self.section >= 2 else "cross" if cross or self.section == 1 else "new"
         if abstract:
             # Hard-wrapped lines joined; a paragraph's two-space indent goes with its line break.
