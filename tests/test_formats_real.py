@@ -164,7 +164,8 @@ def test_rss2_papers_match_the_file():
 
 def test_rdf_papers_match_the_file():
     r = parsed("arxiv-rss1-math-2012-09-12.rdf")
-    assert [(d.category, d.date) for d in r.digests] == [("math", "2012-09-12")]
+    # built 2012-09-12T20:30:00-05:00, at the evening announcement that arXiv dates the 13th
+    assert [(d.category, d.date) for d in r.digests] == [("math", "2012-09-13")]
     first = r.papers[0]
     assert (first.id, first.version, first.primary_category) == ("1209.2411", "1", "math.PR")
     assert first.title == "On the first time that an Ito process hits a barrier"

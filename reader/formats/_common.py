@@ -91,21 +91,27 @@ def _top_level_commas(text: str) -> list[str]:
 
 
 def rfc_date(text: str) -> str | None:
-    """``Fri,  3 Mar 23 01:29:12 GMT`` (RFC 2822, two- or four-digit year) to the UTC date
-    ``2023-03-03``; an ISO ``2012-09-12T20:30:00-05:00`` to its own calendar date. None if invalid."""
+    """An announcement's timestamp to its UTC date: ``Fri,  3 Mar 23 01:29:12 GMT`` (RFC 2822,
+    two- or four-digit year), ``Mon, 28 Apr 2025 00:00:00 -0400`` or ISO ``2012-09-12T20:30:00-05:00``.
+    None if invalid. arXiv announces at 20:00 US Eastern and dates the listing by the next day;
+    in UTC the e-mail, the RSS and the RDF feed of one announcement all name that day."""
     text = text.strip()
-    m = _ISO_RE.match(text)
-    if m:
-        return valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    parsed: _dt.datetime | None
     try:
-        parsed = email.utils.parsedate_to_datetime(text)
+        if _ISO_RE.match(text):
+            if len(text) <= 10 or text[10:11] not in ("T", " "):
+                return valid_date(int(text[:4]), int(text[5:7]), int(text[8:10])) if len(text) >= 10 else None
+            parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            parsed = email.utils.parsedate_to_datetime(text)
+        if parsed is None:
+            return None
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(_dt.UTC)
+        return parsed.date().isoformat()
     except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed is None:
-        return None
-    # A mail sent "00:31:14 GMT" and a feed of "Mon, 28 Apr 2025 00:00:00 -0400" both keep the
-    # calendar day they name: that is the announcement's day on arxiv.org.
-    return parsed.date().isoformat()
+        m = _ISO_RE.match(text)
+        return valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
 def valid_date(y: int, m: int, d: int) -> str | None:
