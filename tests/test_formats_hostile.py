@@ -292,3 +292,42 @@ def test_mutated_real_files_never_raise(name, seed, n):
         start = rng.randrange(len(data) - 40000)
         data = data[:2000] + data[start:start + 38000]
     _check(parse_bytes(_mutations(data, rng, n), name), name)
+
+
+OLD_MAIL = """Date: Mon, 4 Jan 1999 21:04:02 -0600 (CST)
+Subject: hep-th daily 1 new + 1 cross received
+
+------------------------------------------------------------------------------
+\\\\
+Paper: hep-th/9901001
+From: A. Physicist <a@example.org>
+Date: Fri, 1 Jan 1999 12:00:00 GMT   (10kb)
+
+Title: Strings before the new identifiers
+Authors: A. Physicist, B. Physicist
+Comments: 10 pages, LaTeX
+Report-no: XYZ-99-1
+\\\\
+  An abstract from the last century.
+\\\\ ( http://arXiv.org/abs/hep-th/9901001 ,  10kb)
+------------------------------------------------------------------------------
+\\\\
+Paper (*cross-listing*): gr-qc/9901002
+From: C. Person <c@example.org>
+Date: Fri, 1 Jan 1999 13:00:00 GMT   (12kb)
+
+Title: A cross-list
+Authors: C. Person
+\\\\
+  Another abstract.
+\\\\ ( http://arXiv.org/abs/gr-qc/9901002 ,  12kb)
+"""
+
+
+def test_old_style_listing_with_paper_lines():
+    r = parse_bytes(OLD_MAIL.encode(), "old.txt")
+    assert r.format == "mail" and r.diagnostics == []
+    assert [(p.id, p.announce, p.title) for p in r.papers] == [
+        ("hep-th/9901001", "new", "Strings before the new identifiers"), ("gr-qc/9901002", "cross", "A cross-list")]
+    assert r.papers[0].authors == ("A. Physicist", "B. Physicist") and r.papers[0].comments == "10 pages, LaTeX"
+    assert [(d.category, d.date) for d in r.digests] == [("hep-th", "1999-01-05")]  # 21:04 CST is 03:04 UTC
