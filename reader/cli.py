@@ -122,12 +122,24 @@ def _default_paths(paths: Sequence[str], config: Config | None) -> list[str]:
 
 
 def _load_library(paths: Sequence[str], config: Config | None = None) -> Library:
-    from .library import LibraryError, ParseCache, default_cache_dir, load
+    """Load, and say on stderr (one line) how many files of the folders were in no known format."""
+    from .library import LibraryError, ParseCache, default_cache_dir, load, skipped_summary
 
+    paths = _default_paths(paths, config)
     try:
-        return load(_default_paths(paths, config), cache=ParseCache(default_cache_dir()))
+        lib = load(paths, cache=ParseCache(default_cache_dir()))
     except LibraryError as err:
         raise UsageError(_safe(str(err))) from None
+    summary = skipped_summary(lib)
+    if summary:
+        print(f"arxiv-reader: {summary}", file=sys.stderr)
+    if not lib.papers and lib.unknown and len(lib.unknown) == len(lib.files):
+        from .formats import NO_FORMAT
+
+        raise Failure(_safe(f"{lib.unknown[0]}: {NO_FORMAT}"))
+    if not lib.files:
+        raise Failure("no digests found in " + _safe(", ".join(paths)))
+    return lib
 
 
 def _open_store() -> StateStore:

@@ -46,11 +46,13 @@ def json_line(obj: object) -> str:
 
 
 def paper_record(p: Paper, read: bool, starred: bool) -> dict[str, Any]:
-    """One paper as `list --json` prints it."""
+    """One paper as `list --json` prints it: every key always present (null or [] when absent)."""
     return {
         "id": p.id, "version": p.version, "title": p.title, "abstract": p.abstract,
         "pdf_url": p.pdf_url, "category": p.category, "date": p.date, "number": p.number,
         "source": p.source, "read": read, "starred": starred, "categories": list(p.categories),
+        "authors": list(p.authors), "comments": p.comments, "announce": p.announce,
+        "primary_category": p.primary_category, "first_seen": p.first_seen,
     }
 
 

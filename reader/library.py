@@ -26,8 +26,10 @@ CacheEntry = tuple[Path, os.stat_result, ParseResult]
 FileStamp = tuple[str, "tuple[int, ...] | None"]
 """(absolute path, the cache stamp of the file as it was read, or None if it could not be)."""
 
-DIGEST_SUFFIXES = (".md",)
-_CACHE_VERSION = 1
+DIGEST_PATTERNS = ("*.md", "*.txt", "*.xml", "*.atom", "*.rss", "*.rdf", "*.eml", "*.mbox")
+"""Files a folder is searched for (the default of the future `file_patterns` config key)."""
+DIGEST_SUFFIXES = tuple(p.removeprefix("*") for p in DIGEST_PATTERNS)
+_CACHE_VERSION = 2
 
 
 class LibraryError(Exception):
@@ -48,7 +50,7 @@ def bundled_samples() -> Path:
 
 
 def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
-    """Expand files and folders (searched recursively for *.md) into a sorted list of files."""
+    """Expand files and folders (searched recursively for `DIGEST_PATTERNS`) into a sorted list."""
     files: list[Path] = []
     diags: list[Diagnostic] = []
     for raw in paths:
@@ -64,7 +66,7 @@ def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
             for root, dirs, names in os.walk(p, onerror=on_error):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(Path(root, n) for n in names
-                             if n.endswith(DIGEST_SUFFIXES) and not n.startswith("."))
+                             if n.lower().endswith(DIGEST_SUFFIXES) and not n.startswith("."))
             files.extend(sorted(found))
         elif p.exists():
             files.append(p)
@@ -107,8 +109,8 @@ class ParseCache:
             if tuple(stamp) != self._stamp(st) or version != sys.version:
                 return None
             name = str(path)
-            papers = [Paper(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], name, r[8], r[9])
-                      for r in rows]
+            papers = [Paper(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], name, r[8], r[9], r[10], r[11],
+                            r[12], r[13], r[14]) for r in rows]
             diags = [Diagnostic(name, line, msg) for line, msg in diag_rows]
             digests = [Digest(name, c, d, line) for c, d, line in digest_rows]
             return ParseResult(papers, diags, digests, fmt)
@@ -155,7 +157,8 @@ class ParseCache:
         if entry is None:
             return
         rows = [(p.id, p.version, p.title, p.abstract, p.pdf_url, p.category, p.date, p.number,
-                 p.line, p.categories) for p in result.papers]
+                 p.line, p.categories, p.authors, p.comments, p.announce, p.primary_category, p.first_seen)
+                for p in result.papers]
         data = (self._stamp(st), sys.version, result.format, rows,
                 [(d.line, d.message) for d in result.diagnostics],
                 [(d.category, d.date, d.line) for d in result.digests])
@@ -218,6 +221,13 @@ class Library:
     """Parsed files not yet in the cache (see `load(defer_cache_writes=True)`)."""
     stamps: list[FileStamp] = field(default_factory=list)
     """(path, stamp) of every file, in load order, as stat'ed before it was read."""
+    skipped: list[Path] = field(default_factory=list)
+    """Files found in a folder that are in no known format (left out of `files`, no diagnostics)."""
+    unknown: list[Path] = field(default_factory=list)
+    """Files named explicitly that are in no known format (each also has its diagnostic)."""
+    listings: list[Paper] = field(default_factory=list)
+    """Every listing as read, before merging: a paper listed in three digests is here three times
+    (the navigator counts a paper in each digest it was listed in)."""
 
     @property
     def fingerprint(self) -> str:
@@ -237,24 +247,80 @@ class Library:
         return [p.key for p in self.papers]
 
 
+def _version(p: Paper) -> int:
+    v = p.version
+    return int(v) if v is not None and v.isdigit() and len(v) < 6 else 0
+
+
+def _merge_listings(listings: list[tuple[int, Paper]]) -> Paper:
+    """One paper from its listings, (load index, paper) in load order (see DECISIONS, "One paper,
+    several listings"). Text fields come from the highest version (tie: the newest listing), falling
+    back to the next listing where that one has none (a replacement e-mail entry has no abstract)."""
+    newest = max(listings, key=lambda ip: (ip[1].date or "", ip[0]))[1]
+    by_text = [p for _, p in sorted(listings, key=lambda ip: (_version(ip[1]), ip[1].date or "", ip[0]),
+                                    reverse=True)]
+    best = by_text[0]
+    abstract = next((p.abstract for p in by_text if p.abstract), "")
+    title = next((p.title for p in by_text if p.title), "")
+    authors = next((p.authors for p in by_text if p.authors), ())
+    comments = next((p.comments for p in by_text if p.comments), None)
+    oldest = min(listings, key=lambda ip: (ip[1].date or "9999", ip[0]))[1]
+    # A primary category that differs from the list a paper was announced in came from the format
+    # (the e-mail's Categories line, the API's primary_category); otherwise the first listing's.
+    primary = next((p.primary_category for p in by_text if p.primary_category and p.primary_category != p.category),
+                   None) or oldest.primary_category or oldest.category
+    categories: dict[str, None] = {primary: None} if primary else {}
+    for _, p in listings:
+        if p.category:
+            categories[p.category] = None
+        categories.update(dict.fromkeys(p.categories))
+    dates = [p.date for _, p in listings if p.date]
+    return newest._replace(
+        title=title, abstract=abstract, authors=authors, comments=comments, version=best.version,
+        pdf_url=best.pdf_url or newest.pdf_url, categories=tuple(categories), primary_category=primary,
+        first_seen=min(dates) if dates else None)
+
+
 def merge_papers(papers: Sequence[Paper]) -> list[Paper]:
-    """One entry per identifier: the first listing, with every category it was listed under."""
-    merged: list[Paper] = []
-    where: dict[str, int] = {}
-    for p in papers:
-        if p.id is None:
-            merged.append(p)
+    """One entry per identifier, merged from all its listings, in the place of its newest listing.
+
+    Parsers already set `first_seen` and `primary_category` of a single listing, so papers
+    listed once pass through untouched (the common case, kept cheap)."""
+    first: dict[str, int] = {}
+    dups: dict[str, list[int]] = {}
+    for i, p in enumerate(papers):
+        ident = p.id
+        if ident is None:
             continue
-        i = where.get(p.id)
-        if i is None:
-            where[p.id] = len(merged)
-            merged.append(p)
-            continue
-        first = merged[i]
-        extra = tuple(c for c in p.categories if c not in first.categories)
-        if extra:
-            merged[i] = first._replace(categories=first.categories + extra)
-    return merged
+        j = first.setdefault(ident, i)
+        if j != i:
+            dups.setdefault(ident, [j]).append(i)
+    if not dups:
+        return list(papers)
+    merged_at: dict[int, Paper] = {}
+    for indices in dups.values():
+        listings = [(i, papers[i]) for i in indices]
+        newest_i = max(listings, key=lambda ip: (ip[1].date or "", ip[0]))[0]
+        merged_at[newest_i] = _merge_listings(listings)
+    out: list[Paper] = []
+    for i, p in enumerate(papers):
+        if p.id is not None and p.id in dups:
+            m = merged_at.get(i)
+            if m is not None:
+                out.append(m)
+        else:
+            out.append(p)
+    return out
+
+
+def _no_format(result: ParseResult) -> bool:
+    return any(d.message.startswith("not a digest:") for d in result.diagnostics)
+
+
+def skipped_summary(lib: Library) -> str | None:
+    """The one line that stands for every file a folder held in no known format."""
+    n = len(lib.skipped)
+    return f"{n} file{'s' * (n != 1)} skipped: no known format" if n else None
 
 
 def load(
@@ -268,16 +334,27 @@ def load(
 
     `defer_cache_writes` leaves new cache entries in `Library.unsaved` for `save_cache()`,
     so that the app can show the papers first and write the cache afterwards."""
+    paths = list(paths)
     files, diags = find_digests(paths)
-    lib = Library(diagnostics=diags, files=files, cache=cache)
+    named = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
+    lib = Library(diagnostics=diags, cache=cache)
     all_papers: list[Paper] = []
     total = len(files)
     for n, f in enumerate(files, 1):
         result = load_file(f, cache, lib.unsaved if defer_cache_writes else None, lib.stamps)
+        if result.format is None and not result.papers and _no_format(result):
+            if f.resolve() not in named:
+                lib.skipped.append(f)
+                if progress is not None:
+                    progress(n, total)
+                continue
+            lib.unknown.append(f)
+        lib.files.append(f)
         all_papers.extend(result.papers)
         lib.diagnostics.extend(result.diagnostics)
         lib.digests.extend(result.digests)
         if progress is not None:
             progress(n, total)
+    lib.listings = all_papers
     lib.papers = merge_papers(all_papers)
     return lib

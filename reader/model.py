@@ -12,6 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
+ANNOUNCE_TYPES = ("new", "cross", "replace")
+"""The values of `Paper.announce` (besides None)."""
+
 # New-style identifiers (2007 onwards): YYMM.NNNN or YYMM.NNNNN, optional version.
 NEW_ID_PATTERN = _NEW_ID = r"\d{4}\.\d{4,5}"
 # Old-style identifiers: archive[.SUBJ]/YYMMNNN, optional version.
@@ -110,6 +113,16 @@ class Paper(NamedTuple):
     """1-based line of the paper's heading in `path`."""
     categories: tuple[str, ...] = ()
     """Every category the paper was listed under (cross-lists merged by the library)."""
+    authors: tuple[str, ...] = ()
+    """Author names in the digest's order; empty when the format has none."""
+    comments: str | None = None
+    """The submitter's comments line (``12 pages, 5 figures``), or None."""
+    announce: str | None = None
+    """How the digest announced it: ``new``, ``cross`` or ``replace``; None when not said."""
+    primary_category: str | None = None
+    """The paper's primary arXiv category where the format gives it (else set by the library)."""
+    first_seen: str | None = None
+    """Date of the oldest listing of this paper (set by the library when it merges listings)."""
 
     @property
     def source(self) -> str:
@@ -131,7 +144,8 @@ def paper_key(ident: str | None, title: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One digest (a file may hold several, concatenated)."""
+    """One announcement, (date, category), read from the content: a file may hold several
+    (concatenated, or a table spanning days); an API search result has neither date nor category."""
 
     path: str
     category: str | None

@@ -16,7 +16,7 @@ from reader import cli
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "sample_digests" / "arxiv-cs.CV-2019-07-09.md"
 JSON_KEYS = {"id", "version", "title", "abstract", "pdf_url", "category", "date", "number", "source",
-             "read", "starred", "categories"}
+             "read", "starred", "categories", "authors", "comments", "announce", "primary_category", "first_seen"}
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -98,13 +98,25 @@ def test_check_clean_and_messy_digests(tmp_path):
     ]
 
 
-def test_check_reports_files_that_are_not_digests(tmp_path):
+def test_files_in_no_known_format_are_skipped_in_folders_with_one_line(tmp_path):
+    # Issue 12 / DECISIONS: inside a folder, one summary line on stderr and the exit code unchanged;
+    # a folder with nothing else exits 1; a single such FILE is one line, exit 1.
     (tmp_path / "binary.md").write_bytes(bytes(range(256)) * 10)
     (tmp_path / "random.md").write_text("lorem ipsum\n" * 20)
+    (tmp_path / "notes.txt").write_text("shopping list\n")
     proc = run("check", str(tmp_path))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert f"{tmp_path / 'binary.md'}:1: not a digest: binary file" in proc.stdout
-    assert f"{tmp_path / 'random.md'}:1: not a digest: no arXiv paper headings found" in proc.stdout
+    assert "3 files skipped: no known format" in proc.stderr
+    assert "random.md" not in proc.stdout
+    shutil.copy(SEED, tmp_path / SEED.name)
+    for command in ("check", "list"):
+        proc = run(command, str(tmp_path))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.strip().splitlines() == ["arxiv-reader: 3 files skipped: no known format"]
+    proc = run("list", str(tmp_path / "random.md"))
+    assert proc.returncode == 1 and proc.stdout == ""
+    expected = f"arxiv-reader: error: {tmp_path / 'random.md'}: not a digest: no known format"
+    assert proc.stderr.strip().splitlines() == [expected]
 
 
 def test_user_errors_are_one_line_and_non_zero(tmp_path):

@@ -206,7 +206,7 @@ def test_seed_library() -> None:
     assert [lib.papers[i].key for i in dg.all_order(lib.papers)][:3] == nav.keys(view)[:3]
 
 
-def test_listings_of_merged_papers_expand_same_day_cross_lists(tmp_path: Path) -> None:
+def test_raw_listings_count_a_paper_in_every_digest_it_was_listed_in(tmp_path: Path) -> None:
     cv = tmp_path / "arxiv-cs.CV-2019-07-09.md"
     lg = tmp_path / "arxiv-cs.LG-2019-07-09.md"
     later = tmp_path / "arxiv-cs.RO-2019-07-10.md"
@@ -218,15 +218,18 @@ def test_listings_of_merged_papers_expand_same_day_cross_lists(tmp_path: Path) -
     later.write_text("# ArXiv cs.RO --Wed, 10 Jul 2019\n### 1.Shared  " + link.format("1907.00001"),
                      encoding="utf-8")
     lib = load([tmp_path])
-    assert len(lib.papers) == 3
+    assert len(lib.papers) == 3 and len(lib.listings) == 5
     flags = Flags()
-    items = dg.listings_of(lib.papers, lambda p: p.categories, [(d.date, d.category) for d in lib.digests])
-    nav = Navigator(items, flags.is_read, flags.is_starred)
+    nav = Navigator(lib.listings, flags.is_read, flags.is_starred)
     assert nav.counts(digest_view("2019-07-09", "cs.LG")) == (2, 2)
     assert nav.counts(digest_view("2019-07-09", "cs.CV")) == (2, 2)
+    assert nav.counts(digest_view("2019-07-10", "cs.RO")) == (1, 1)
     assert nav.counts(ALL) == (3, 3)
-    # the merged paper keeps only its first listing's day: the raw listings know the other one
-    assert nav.counts(digest_view("2019-07-10", "cs.RO")) == (0, 0)
     flags.read.add("1907.00001")
     nav.update("1907.00001")
     assert nav.counts(digest_view("2019-07-09", "cs.LG")) == (1, 2)
+    assert nav.counts(digest_view("2019-07-10", "cs.RO")) == (0, 1)
+    assert nav.counts(ALL) == (2, 3)
+    # merged papers sit at their newest listing: same-day cross-lists of that day are expanded
+    merged = list(dg.listings_of(lib.papers, lambda p: p.categories, [(d.date, d.category) for d in lib.digests]))
+    assert sorted((p.date, p.category) for p in merged if p.key == "1907.00001") == [("2019-07-10", "cs.RO")]

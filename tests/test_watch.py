@@ -35,7 +35,7 @@ def test_new_file_is_reported_once(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     target = tmp_path / "sub" / "arxiv-cs.CV-2019-07-10.md"
     shutil.copy(SEED, target)
-    (tmp_path / "notes.txt").write_text("not a digest")
+    (tmp_path / "notes.pdf").write_text("not a digest")
     (tmp_path / ".hidden.md").write_text("# ArXiv cs.CV --Tue, 9 Jul 2019\n")
     assert w.poll() == ([target.resolve()], [])
     assert rec.changed == [[target.resolve()]]

@@ -1,10 +1,13 @@
 """Deterministic generator of large synthetic digests in the Markdown digest format.
 
-    python -m reader.devtools.generate DIR --days 250 --per-day 400
+    python -m reader.devtools.generate DIR --days 250 --per-day 400 [--format mail]
 
 writes one digest per weekday (``arxiv-cs.CV-2019-01-01.md`` ...), 400 papers each, about
 1.4 KB a paper: 100,000 papers and ~140 MB for a year. The same arguments always give the
 same bytes. Used by the tests and the benchmark suite; never commit its output.
+``--format mail`` writes the same papers as arXiv listing e-mails (``arxiv-cs.CV-2019-01-01.txt``,
+with authors and comments; the last tenth of each day as replacements, the tenth before as
+cross-lists).
 """
 
 from __future__ import annotations
@@ -152,6 +155,84 @@ def digests(days: int, per_day: int, seed: int = 0) -> Iterator[tuple[str, str]]
         yield f"arxiv-{current[1]}-{current[0].isoformat()}.md", "\n".join(lines) + "\n"
 
 
+_FIRST = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "John", "Frances", "Kurt", "Emmy", "Sofia", "Jun",
+          "Wei", "Lena", "Ravi"]
+_LAST = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Backus", "Allen", 'G\\"odel', "Noether",
+         "Kovalevskaya", "Li", "Zhang", "Petrov"]
+# arXiv's listing e-mails are ASCII: accents are written the TeX way (G\"odel, Z\"urich), as in the real ones.
+_TEX = str.maketrans({"ü": '\\"u', "ö": '\\"o', "ã": "\\~a", "²": "^2"})
+
+
+def _ascii(text: str) -> str:
+    if text.isascii():
+        return text
+    return text.translate(_TEX).encode("ascii", "backslashreplace").decode("ascii")
+_RULE = "-" * 78
+
+
+def _wrap(text: str, width: int = 78) -> list[str]:
+    lines, start = [], 0
+    while len(text) - start > width:
+        cut = text.rfind(" ", start, start + width)
+        if cut <= start:
+            cut = start + width
+        lines.append(text[start:cut])
+        start = cut + 1
+    lines.append(text[start:])
+    return lines
+
+
+def _field(text: str) -> list[str]:
+    first, *rest = _wrap(text)
+    return [first, *("  " + x for x in rest)]
+
+
+def _mail_entry(rng: random.Random, day: dt.date, cat: str, ident: str, title: str, abstract: str,
+                section: int) -> list[str]:
+    authors = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(rng.randint(1, 6))]
+    names = ", ".join(authors[:-1]) + " and " + authors[-1] if len(authors) > 1 else authors[0]
+    when = day.strftime("%a, %d %b %Y") + " 10:00:00 GMT   (1234kb)"
+    head = f"replaced with revised version {when}" if section == 2 else f"Date: {when}"
+    lines = ["\\\\", f"arXiv:{ident}", head, "", *_field(f"Title: {title}"), *_field(f"Authors: {names}"),
+             f"Categories: {cat}" + (" cs.LG" if section == 1 else "")]
+    if rng.random() < 0.5:
+        lines.append(f"Comments: {rng.randint(4, 30)} pages, {rng.randint(1, 12)} figures")
+    lines += ["\\\\", *("  " + x if i == 0 else x for i, x in enumerate(_wrap(abstract))),
+              f"\\\\ ( https://arxiv.org/abs/{ident} ,  1234kb)", _RULE]
+    return lines
+
+
+def mail_digests(days: int, per_day: int, seed: int = 0) -> Iterator[tuple[str, str]]:
+    """Yield (file name, file text): the papers of `digests` as arXiv listing e-mails."""
+    rng = random.Random(seed + 1)
+    day_rows: list[Entry] = []
+
+    def flush() -> tuple[str, str]:
+        day, cat = day_rows[0][0], day_rows[0][1]
+        sent = day + dt.timedelta(days=1)
+        lines = [f"Date: {sent.strftime('%a, %d %b %y')} 01:00:00 GMT",
+                 f"Subject: {cat} daily {len(day_rows)} new + 0 crosses received", "", _RULE]
+        n = len(day_rows)
+        for k, (_, _, _, ident, _, title, abstract) in enumerate(day_rows):
+            title, abstract = _ascii(title), _ascii(abstract)
+            section = 2 if k >= n - n // 10 else 1 if k >= n - n // 5 else 0
+            if k == n - n // 5 and section == 1:
+                lines.append("%-" * 39)
+            if k == n - n // 10 and section == 2:
+                lines.append("%%--" * 19 + "%%")
+            lines += _mail_entry(rng, day, cat, ident, title, abstract, section)
+        lines.append("%%%---" * 13)
+        return f"arxiv-{cat}-{day.isoformat()}.txt", "\n".join(lines) + "\n"
+
+    for row in entries(days, per_day, seed):
+        if day_rows and (row[0], row[1]) != (day_rows[0][0], day_rows[0][1]):
+            yield flush()
+            day_rows = []
+        day_rows.append(row)
+    if day_rows:
+        yield flush()
+
+
 def papers(count: int, seed: int = 0, abstracts: bool = False) -> list[Paper]:
     """`count` Paper objects without going through files (the benchmark's million titles)."""
     from ..model import Paper
@@ -166,10 +247,10 @@ def papers(count: int, seed: int = 0, abstracts: bool = False) -> list[Paper]:
     return out
 
 
-def generate(directory: Path, days: int, per_day: int, seed: int = 0) -> list[Path]:
+def generate(directory: Path, days: int, per_day: int, seed: int = 0, fmt: str = "markdown") -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, text in digests(days, per_day, seed):
+    for name, text in (mail_digests if fmt == "mail" else digests)(days, per_day, seed):
         path = directory / name
         path.write_text(text, encoding="utf-8")
         paths.append(path)
@@ -182,11 +263,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=250)
     ap.add_argument("--per-day", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--format", choices=("markdown", "mail"), default="markdown",
+                    help="the Markdown digest format (default) or arXiv listing e-mails")
     args = ap.parse_args(argv)
     if args.days < 0 or args.per_day < 0:
         ap.error("--days and --per-day must not be negative")
     try:
-        paths = generate(args.directory, args.days, args.per_day, args.seed)
+        paths = generate(args.directory, args.days, args.per_day, args.seed, args.format)
     except OSError as err:
         print(f"generate: {err.strerror}: {err.filename}", file=sys.stderr)
         return 1

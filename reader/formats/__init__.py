@@ -14,6 +14,10 @@ from types import ModuleType
 from ..model import Diagnostic, Digest, Paper
 
 
+NO_FORMAT = "not a digest: no known format"
+"""The message of a file that no format's sniffer accepts (the library counts these)."""
+
+
 @dataclass(slots=True)
 class ParseResult:
     papers: list[Paper] = field(default_factory=list)
@@ -23,9 +27,11 @@ class ParseResult:
 
 
 def _formats() -> list[ModuleType]:
-    from . import markdown
+    """Every format, most specific sniffer first: the seed Markdown reader comes last because
+    its sniffer also accepts headings that link to arXiv, which other layouts have too."""
+    from . import atom, mail, markdown, md_h2, md_numbered, md_table, rss
 
-    return [markdown]
+    return [mail, rss, atom, md_numbered, md_h2, md_table, markdown]
 
 
 def decode(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
@@ -57,12 +63,14 @@ def parse_bytes(data: bytes, path: str) -> ParseResult:
     if _looks_binary(data):
         return ParseResult(diagnostics=[Diagnostic(path, 1, "not a digest: binary file")])
     text, diagnostics = decode(data, path)
-    for fmt in _formats():
+    from . import markdown
+
+    for fmt in [markdown] if markdown.sniff_first(text) else _formats():
         if fmt.sniff(text):
             result: ParseResult = fmt.parse(text, path)
             result.diagnostics[:0] = diagnostics
             result.diagnostics.sort(key=lambda d: d.line)  # stable: file order within a line
             result.format = fmt.NAME
             return result
-    diagnostics.append(Diagnostic(path, 1, "not a digest: no arXiv paper headings found"))
+    diagnostics.append(Diagnostic(path, 1, NO_FORMAT))
     return ParseResult(diagnostics=diagnostics)

@@ -15,8 +15,9 @@ import datetime as _dt
 import os
 import re
 
-from ..model import NEW_ID_PATTERN, Diagnostic, Digest, Paper, id_from_url, pdf_url as make_pdf_url
+from ..model import ANNOUNCE_TYPES, NEW_ID_PATTERN, Diagnostic, Digest, Paper, id_from_url, pdf_url as make_pdf_url
 from . import ParseResult
+from ._common import split_authors
 
 NAME = "markdown"
 
@@ -37,10 +38,24 @@ _FILENAME_RE = re.compile(
     r"(?:arxiv[-_])?([a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?)[-_](\d{4}-\d{2}-\d{2})",
     re.IGNORECASE,
 )
+# Optional field lines between a paper's heading and its abstract (see DECISIONS, "Export and
+# the Markdown format"). Tags and notes are recognised so they never become abstract text.
+_FIELD_LINE_RE = re.compile(
+    r"\*\*(authors|categories|comments|announce|tags|note)(?::\*\*|\*\*[ \t]*:)[ \t]*(.*)", re.IGNORECASE
+)
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _TEXT_DATE_RE = re.compile(r"(\d{1,2})[ \t]+([A-Za-z]{3})[A-Za-z]*\.?,?[ \t]+(\d{4})")
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+
+
+_FIRST_LINE_HEADER_RE = re.compile(r"\s*#[ \t]*arxiv[ \t]+\S+[ \t]*-", re.IGNORECASE)
+
+
+def sniff_first(text: str) -> bool:
+    """The seed format's digest header on the first line: decided before any other sniffer runs,
+    so the common case costs no scan of the whole text by the others."""
+    return _FIRST_LINE_HEADER_RE.match(text, 0, 300) is not None
 
 
 def sniff(text: str) -> bool:
@@ -100,6 +115,7 @@ class _Parser:
         self.category, self.date = self.file_category, self.file_date
         self.seen_header = False
         self.first_seen: dict[str, int] = {}
+        self.fields: dict[str, str] = {}
 
     def diag(self, line: int, message: str) -> None:
         self.result.diagnostics.append(Diagnostic(self.path, line, message))
@@ -129,7 +145,8 @@ class _Parser:
                         category = self.category
                         papers.append(Paper(ident, version, title, abstract, url, category, self.date,
                                             int(number) if number else None, self.path, lineno,
-                                            (category,) if category else ()))
+                                            (category,) if category else (), (), None, None, category,
+                                            self.date))
                     else:
                         self.paper(int(number) if number else None, title, url, abstract, lineno)
                     pos = nxt
@@ -166,7 +183,10 @@ class _Parser:
             if stripped[:1] == ">" and "\n" not in stripped:
                 abstract = stripped.lstrip("> \t")
             else:
-                abstract = self.body(body, lineno + 1, title)
+                start = lineno + 1
+                if body[:2] == "**":  # field lines between the heading and the abstract
+                    body, start = self.leading_fields(body, start)
+                abstract = self.body(body, start, title)
             self.paper(number, title, url, abstract, lineno)
             return
         m = _HEADER_RE.fullmatch(line.rstrip())
@@ -222,6 +242,22 @@ class _Parser:
                 stray_at = n
         return "\n".join(" ".join(p) for p in paragraphs if p)
 
+    def leading_fields(self, text: str, lineno: int) -> tuple[str, int]:
+        """Take the ``**Authors:** ...`` field lines (a field continued on indented lines) that
+        open a paper's text into `self.fields`; return the rest of the text and its first line."""
+        lines = text.split("\n")
+        field: str | None = None
+        for k, line in enumerate(lines):
+            fm = _FIELD_LINE_RE.match(line) if line[:2] == "**" else None
+            if fm:
+                field = fm.group(1).lower()
+                self.fields[field] = fm.group(2).strip()
+            elif field is not None and line[:1] in (" ", "\t") and line.strip():
+                self.fields[field] += "\n" + line.strip()
+            elif field is None or line.strip():
+                return "\n".join(lines[k:]), lineno + k
+        return "", lineno + len(lines)
+
     def paper(self, number: int | None, title: str, url: str | None, abstract: str, line: int) -> None:
         ident = version = None
         pdf = url
@@ -244,8 +280,21 @@ class _Parser:
             if first != line:
                 self.diag(line, f"paper {ident} appears again (first at line {first})")
         category = self.category
+        categories: tuple[str, ...] = (category,) if category else ()
+        authors: tuple[str, ...] = ()
+        comments = announce = primary = None
+        if self.fields:
+            fields, self.fields = self.fields, {}
+            listed = tuple(c for c in re.split(r"[\s,;]+", fields.get("categories", "")) if c)
+            categories += tuple(c for c in listed if c not in categories)
+            primary = listed[0] if listed else None
+            authors = split_authors(fields.get("authors", ""))
+            comments = " ".join(fields.get("comments", "").split()) or None
+            word = fields.get("announce", "").strip().lower()
+            announce = word if word in ANNOUNCE_TYPES else None
         self.result.papers.append(Paper(ident, version, title, abstract, pdf, category, self.date,
-                                        number, self.path, line, (category,) if category else ()))
+                                        number, self.path, line, categories, authors, comments, announce,
+                                        primary or category, self.date))
 
 
 def parse(text: str, path: str) -> ParseResult:
