@@ -94,7 +94,8 @@ def _build_parser() -> _Parser:
     p = sub.add_parser("fetch", help="save today's arXiv listings (RSS) into the library")
     p.add_argument("categories", nargs="*", metavar="CATEGORY",
                    help="arXiv categories such as cs.CV (default: `categories` in config.toml)")
-    p.add_argument("--api", metavar="QUERY", help="also save an arXiv API search (e.g. 'ti:diffusion AND cat:cs.CV')")
+    p.add_argument("--api", metavar="QUERY", help="save an arXiv API search (e.g. 'ti:diffusion AND cat:cs.CV'); "
+                   "without CATEGORY, only the search")
     p.add_argument("--max", type=int, metavar="N",
                    help=f"at most N results for --api (default {API_MAX_DEFAULT}, up to {API_MAX_LIMIT})")
     return ap

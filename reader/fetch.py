@@ -179,7 +179,7 @@ def looks_like_html(body: bytes, content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     if media in ("text/html", "application/xhtml+xml"):
         return True
-    return _HTML_START.match(body.removeprefix(b"\xef\xbb\xbf")) is not None
+    return _HTML_START.match(body[:65536].removeprefix(b"\xef\xbb\xbf")) is not None
 
 
 # ------------------------------------------------------------------------------------ HTTP
