@@ -52,6 +52,9 @@ MAX_WAIT_S = 300.0
 """A server that asks for a longer pause than this fails the request instead of stalling the fetch."""
 ARXIV_MIN_INTERVAL_S = 3.0
 MAX_REDIRECTS = 5
+TOTAL_TIME_FACTOR = 10
+"""A response still arriving after this many timeouts in all is abandoned (a server trickling bytes
+resets the socket timeout with each one)."""
 CHUNK = 64 * 1024
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -353,11 +356,15 @@ class Fetcher:
             raise FetchError(url, f"the response ({expected:,} bytes) is over fetch_max_mb ({cap / 1e6:g} MB)")
         chunks: list[bytes] = []
         size = 0
+        limit = self.settings.timeout_s * TOTAL_TIME_FACTOR
+        deadline = self._clock() + limit
         try:
-            while chunk := answer.read(CHUNK):
+            while chunk := answer.read1(CHUNK):  # read1: what has arrived, so the deadline is checked
                 size += len(chunk)
                 if size > cap:
                     raise FetchError(url, f"the response is over fetch_max_mb ({cap / 1e6:g} MB)")
+                if self._clock() > deadline:
+                    raise FetchError(url, f"too slow: the response took more than {limit:g} s")
                 chunks.append(chunk)
         except http.client.IncompleteRead:
             raise FetchError(url, f"truncated: the connection closed after {size:,} bytes") from None

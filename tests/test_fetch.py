@@ -11,7 +11,10 @@ from __future__ import annotations
 import http.server
 import os
 import re
+import shutil
 import socket
+import ssl
+import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -70,7 +73,7 @@ class Reply:
 class Server:
     """A scripted HTTP server: each path answers with its replies in turn, the last one repeating."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.routes: dict[str, list[Reply]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.release = threading.Event()
@@ -103,7 +106,13 @@ class Server:
                 pass  # a client that gave up on a hung reply is expected here
 
         self.httpd = Quiet(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                        daemon=True)
         self.thread.start()
@@ -397,6 +406,72 @@ def test_dns_failure_is_one_line(library: Path, monkeypatch: pytest.MonkeyPatch)
     assert outcome.line == ("cs.CV: https://rss.example.invalid/rss/cs.CV: cannot resolve the host name"
                             " (Name or service not known); offline?")
     assert clock.waits == [] and files(library) == {}
+
+
+def test_a_response_that_trickles_past_the_total_limit_writes_nothing(server: Server, library: Path) -> None:
+    class Ticking(FakeClock):
+        def clock(self) -> float:  # every look at the clock finds a minute gone
+            self.now += 60
+            return self.now
+
+    server.route("/rss/quant-ph", Reply(body=RSS))
+    outcome = fetch_category(make_fetcher(server, Ticking(), interval_s=0, timeout_s=10), library, "quant-ph")
+    assert outcome.line == f"quant-ph: {server.url}/rss/quant-ph: too slow: the response took more than 100 s"
+    assert files(library) == {}
+
+
+def test_a_file_that_cannot_be_written_is_a_failure_and_leaves_no_temporary_file(server: Server,
+                                                                                 library: Path) -> None:
+    (library / "2025-04-28-quant-ph.xml").mkdir()  # in the way
+    server.route("/rss/quant-ph", Reply(body=RSS))
+    outcome = fetch_category(make_fetcher(server, FakeClock()), library, "quant-ph")
+    assert outcome.status == "failed"
+    assert outcome.line == f"quant-ph: cannot write {library / '2025-04-28-quant-ph.xml'}: Is a directory"
+    assert [p.name for p in library.iterdir()] == ["2025-04-28-quant-ph.xml"]
+
+
+def test_proxy_variables_are_honoured(server: Server, library: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", server.url)  # the test server plays the proxy
+    server.route("/rss/quant-ph", Reply(body=RSS))
+    clock = FakeClock()
+    fetcher = Fetcher(Settings("http://feeds.example.test/rss/{category}", "", 0, 5, 10**6),
+                      clock=clock.clock, sleep=clock.sleep)
+    assert fetch_category(fetcher, library, "quant-ph").status == "saved"
+    assert [path for path, _ in server.requests] == ["http://feeds.example.test/rss/quant-ph"]
+    assert files(library) == {"2025-04-28-quant-ph.xml": RSS}
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A throw-away self-signed certificate for 127.0.0.1, made for this test."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_https_certificates_are_verified(tls_files: tuple[Path, Path], library: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("https_proxy", "HTTPS_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    srv = Server(tls=tls_files)
+    try:
+        srv.route("/rss/quant-ph", Reply(body=RSS))
+        clock = FakeClock()
+        settings = Settings(f"{srv.url}/rss/{{category}}", "", 0, 5, 10**6)
+        outcome = fetch_category(Fetcher(settings, clock=clock.clock, sleep=clock.sleep), library, "quant-ph")
+        assert outcome.status == "failed" and "certificate cannot be verified" in outcome.line
+        assert files(library) == {}
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))  # now the system trusts it
+        outcome = fetch_category(Fetcher(settings, clock=clock.clock, sleep=clock.sleep), library, "quant-ph")
+        assert outcome.status == "saved" and files(library) == {"2025-04-28-quant-ph.xml": RSS}
+    finally:
+        srv.close()
 
 
 # ------------------------------------------------------------------------------ the command
