@@ -15,6 +15,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -538,6 +539,25 @@ def test_cli_usage_mistakes_exit_2_before_any_request(server: Server, library: P
     err = capsys.readouterr().err
     assert err.startswith("arxiv-reader: error: ") and message in err and err.count("\n") == 1
     assert server.requests == [] and files(library) == {}
+
+
+def test_the_installed_command_fetches_into_an_empty_library(server: Server, library: Path) -> None:
+    server.route("/rss/quant-ph", Reply(body=RSS))
+    server.route("/rss/cs.CV", Reply(body=empty_day()))
+    configure(server, library, '["quant-ph", "cs.CV"]')
+    with open(Path(os.environ["ARXIV_READER_CONFIG_DIR"]) / "config.toml", "a", encoding="utf-8") as fh:
+        fh.write("fetch_timeout_s = 5\n")
+    proc = subprocess.run([sys.executable, "-m", "reader", "fetch", "quant-ph", "cs.CV"], capture_output=True,
+                          text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines()[1] == "cs.CV: no announcement (2026-12-05)"
+    assert files(library) == {"2025-04-28-quant-ph.xml": RSS}
+
+
+def test_fetch_does_not_import_textual() -> None:
+    code = "import sys, reader.fetch; print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout == "[]\n"
 
 
 def test_cli_without_a_library_exits_2(server: Server, capsys: pytest.CaptureFixture[str]) -> None:
