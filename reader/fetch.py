@@ -325,8 +325,7 @@ class Fetcher:
                 return Response(answer.geturl() or url, body, answer.headers.get("Content-Type", ""))
         except urllib.error.HTTPError as err:
             with err:
-                self._http_error(url, err)
-            raise AssertionError("unreachable") from None  # _http_error always raises
+                raise self._http_error(url, err) from None
         except urllib.error.URLError as err:
             if isinstance(err.reason, TimeoutError):
                 raise _Retry(f"no answer within {timeout:g} s") from None
@@ -339,14 +338,15 @@ class Fetcher:
             self._last[_host(url)] = self._clock()
 
     @staticmethod
-    def _http_error(url: str, err: urllib.error.HTTPError) -> None:
+    def _http_error(url: str, err: urllib.error.HTTPError) -> Exception:
+        """What an HTTP error status means here: a redirect, a retry, or a failure."""
         status = f"HTTP {err.code} {one_line(err.reason, 60)}".rstrip()
         location = err.headers.get("Location") if err.headers else None
         if err.code in _REDIRECT_CODES and location:
-            raise _Redirect(location)
+            return _Redirect(location)
         if err.code == 429 or 500 <= err.code <= 599:
-            raise _Retry(status, retry_after_seconds(err.headers.get("Retry-After") if err.headers else None))
-        raise FetchError(url, status)
+            return _Retry(status, retry_after_seconds(err.headers.get("Retry-After") if err.headers else None))
+        return FetchError(url, status)
 
     def _read_body(self, url: str, answer: http.client.HTTPResponse) -> bytes:
         cap = self.settings.max_bytes
