@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from reader import __version__
 from reader.cli import main
-from reader.config import load_config
+from reader.config import load_config, save_config
 from reader.fetch import (
     FeedError,
     Fetcher,
@@ -610,6 +610,17 @@ def test_bad_fetch_config_keys_keep_their_defaults(tmp_path: Path) -> None:
         [], "https://rss.arxiv.org/rss/{category}", "http://export.arxiv.org/api/query")
     assert (config.fetch_interval_s, config.fetch_timeout_s, config.fetch_max_mb, config.fetch_on_start) == (
         3.0, 30.0, 50.0, False)
+
+
+def test_saving_the_config_keeps_the_fetch_keys(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('categories = ["cs.CV"]\nfetch_interval_s = 10\nfetch_on_start = true\n', encoding="utf-8")
+    config, _ = load_config(path)
+    config.queries[1] = "ti:diffusion"  # what ctrl+s in the app does
+    save_config(config)
+    again, problems = load_config(path)
+    assert problems == [] and again == config
+    assert "fetch_url" not in path.read_text(encoding="utf-8")  # defaults are not written
 
 
 def test_urls_and_slugs() -> None:
