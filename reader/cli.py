@@ -7,10 +7,12 @@
     arxiv-reader state export | state import FILE
     arxiv-reader export --format bibtex|markdown|json [--query Q] [--starred] [--unread] [-o FILE] [PATH ...]
     arxiv-reader config path | config show | config check
+    arxiv-reader fetch [CATEGORY ...] [--api QUERY [--max N]]
 
 Without PATH, every command reads the `library` set in config.toml, else the bundled samples.
 
-Exit codes: 0 success; 1 problems found (`check`) or an operation failed (a disk error);
+Exit codes: 0 success; 1 problems found (`check`) or an operation failed (a disk error, a category
+`fetch` could not get);
 2 a mistake in the command (bad flag, missing path, invalid identifier or query).
 Every error is one line on stderr, never a traceback.
 """
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
     from .library import Library
     from .state import StateStore
 
-SUBCOMMANDS = ("list", "check", "mark", "state", "export", "config")
+SUBCOMMANDS = ("list", "check", "mark", "state", "export", "config", "fetch")
+API_MAX_DEFAULT = 50
+API_MAX_LIMIT = 2000  # the arXiv API's own limit for one request
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
@@ -90,6 +94,14 @@ def _build_parser() -> _Parser:
     csub.add_parser("path", help="print the config file's path")
     csub.add_parser("show", help="print the effective configuration (defaults included) as TOML")
     csub.add_parser("check", help="print each problem in the config file; exit 1 if there is any")
+
+    p = sub.add_parser("fetch", help="save today's arXiv listings (RSS) into the library")
+    p.add_argument("categories", nargs="*", metavar="CATEGORY",
+                   help="arXiv categories such as cs.CV (default: `categories` in config.toml)")
+    p.add_argument("--api", metavar="QUERY", help="save an arXiv API search (e.g. 'ti:diffusion AND cat:cs.CV'); "
+                   "without CATEGORY, only the search")
+    p.add_argument("--max", type=int, metavar="N",
+                   help=f"at most N results for --api (default {API_MAX_DEFAULT}, up to {API_MAX_LIMIT})")
     return ap
 
 
@@ -320,6 +332,53 @@ def cmd_config(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _fetch_plan(args: argparse.Namespace) -> tuple[list[str], int]:
+    """The categories to fetch and the --max for --api; UsageError for what cannot be run."""
+    from .fetch import bad_categories
+
+    config: Config = args.config
+    if args.max is not None and args.api is None:
+        raise UsageError("--max goes with --api QUERY")
+    max_results = API_MAX_DEFAULT if args.max is None else args.max
+    if not 1 <= max_results <= API_MAX_LIMIT:
+        raise UsageError(f"--max must be from 1 to {API_MAX_LIMIT}")
+    if args.api is not None and not args.api.strip():
+        raise UsageError("--api needs a search query, e.g. --api 'cat:cs.CV AND ti:diffusion'")
+    categories = list(dict.fromkeys(args.categories or ([] if args.api is not None else config.categories)))
+    bad = bad_categories(categories)
+    if bad:
+        raise UsageError(f"not an arXiv category: {_safe(bad[0])!r} (examples: cs.CV, quant-ph, math.AP)")
+    if not categories and args.api is None:
+        raise UsageError("no categories: name some (arxiv-reader fetch cs.CV) or set categories in "
+                         f"{_safe(str(config.path))}")
+    if config.library is None:
+        raise UsageError(f'no library configured: set library = "~/arxiv" in {_safe(str(config.path))}')
+    if not config.library.is_dir():
+        raise UsageError(f"the library {_safe(str(config.library))} set in {_safe(str(config.path))}"
+                         " is not an existing folder")
+    return categories, max_results
+
+
+def cmd_fetch(args: argparse.Namespace, out: TextIO) -> int:
+    from .fetch import Fetcher, Outcome, Settings, fetch_all, fetch_api
+
+    categories, max_results = _fetch_plan(args)
+    config: Config = args.config
+    assert config.library is not None
+    fetcher = Fetcher(Settings.from_config(config))
+
+    def report(outcome: Outcome) -> None:
+        stream = sys.stderr if outcome.status == "failed" else out
+        stream.write(_safe(outcome.line) + "\n")
+        stream.flush()
+
+    outcomes = fetch_all(fetcher, config.library, categories, report)
+    if args.api is not None:
+        outcomes.append(fetch_api(fetcher, config.library, args.api, max_results))
+        report(outcomes[-1])
+    return EXIT_PROBLEMS if any(o.status == "failed" for o in outcomes) else 0
+
+
 def _load_config() -> tuple[Config, list[str]]:
     path = config_dir() / "config.toml"
     try:
@@ -352,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in args.config_problems:
                 print(_safe(problem), file=sys.stderr)
             handler = {"list": cmd_list, "check": cmd_check, "mark": cmd_mark, "state": cmd_state,
-                       "export": cmd_export, "config": cmd_config}
+                       "export": cmd_export, "config": cmd_config, "fetch": cmd_fetch}
             code = handler[args.command](args, out)
         elif argv and argv[0] in ("-h", "--help"):
             _build_parser().print_help()

@@ -15,8 +15,10 @@ Linux, or `ARXIV_READER_CONFIG_DIR`)::
 
 Top-level keys besides ``dwell_seconds``: ``library`` (the folder opened without PATH, ``~``
 expanded), ``browser`` (a command with ``%u`` for the URL, run without a shell), ``theme`` (a
-Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``). A problem in the file
-is reported as ``FILE:LINE: KEY: message`` and the default is used for that key.
+Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``); for `fetch`:
+``categories``, ``fetch_url``, ``api_url``, ``fetch_interval_s``, ``fetch_timeout_s``, ``fetch_max_mb``
+and ``fetch_on_start``. A problem in the file is reported as ``FILE:LINE: KEY: message`` and the
+default is used for that key.
 The filter history lives in `reader.history`; its names are re-exported here for old callers.
 """
 
@@ -46,6 +48,11 @@ __all__ = [
     "save_config", "save_history", "save_queries",
 ]
 
+CATEGORY_RE = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?")
+"""An arXiv category as the listings name it: ``cs.CV``, ``quant-ph``, ``cond-mat.mes-hall``."""
+DEFAULT_FETCH_URL = "https://rss.arxiv.org/rss/{category}"
+DEFAULT_API_URL = "http://export.arxiv.org/api/query"
+
 
 def config_dir() -> Path:
     return user_dir("config")
@@ -71,13 +78,27 @@ class Config:
     saved_queries: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
     """The queries as they are in the file (as loaded or last saved): saving writes only the
     ones that differ, so an entry edited or removed by hand meanwhile is left alone."""
+    categories: list[str] = field(default_factory=list)
+    """What `fetch` fetches when no CATEGORY is given."""
+    fetch_url: str = DEFAULT_FETCH_URL
+    """The RSS listing of one category; ``{category}`` is replaced by its name."""
+    api_url: str = DEFAULT_API_URL
+    """The arXiv API endpoint that `fetch --api` queries."""
+    fetch_interval_s: float = 3.0
+    """Seconds at least between two requests to one host (never below 3 for an arxiv.org host)."""
+    fetch_timeout_s: float = 30.0
+    fetch_max_mb: float = 50.0
+    """A response larger than this many megabytes (10**6 bytes) is refused."""
+    fetch_on_start: bool = False
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
 
 
 NAVIGATOR_MODES = ("auto", "show", "hide")
-TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "export_dir", "queries", "keys")
+TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "export_dir", "queries", "keys",
+                  "categories", "fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb",
+                  "fetch_on_start")
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int:
@@ -131,6 +152,7 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     else:
         warn("dwell_seconds", "must be a number of seconds >= 0; using 2")
     _load_new_keys(data, config, warn)
+    _load_fetch_keys(data, config, warn)
     _load_tables(data, config, warn)
     for key in data:
         if key not in TOP_LEVEL_KEYS:
@@ -193,6 +215,50 @@ def _load_looks(data: dict[str, object], config: Config, warn: Callable[[str, st
             warn("navigator", 'must be "auto", "show" or "hide"; using "auto"')
 
 
+def _is_url(value: object, template: bool = False) -> bool:
+    return (isinstance(value, str) and re.match(r"https?://[^/\s]", value) is not None
+            and not any(c.isspace() or ord(c) < 32 for c in value) and (not template or "{category}" in value))
+
+
+def _number(value: object, low: float, high: float) -> float | None:
+    """`value` as a float when it is a number in [low, high], else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high:
+        return float(value)
+    return None
+
+
+def _load_fetch_keys(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
+    categories = data.get("categories")
+    if categories is not None:
+        if isinstance(categories, list) and all(isinstance(c, str) and CATEGORY_RE.fullmatch(c) for c in categories):
+            config.categories = [str(c) for c in categories]
+        else:
+            warn("categories", 'must be a list of arXiv categories such as ["cs.CV", "quant-ph"]')
+    for key, template in (("fetch_url", True), ("api_url", False)):
+        url = data.get(key)
+        if url is None:
+            continue
+        if _is_url(url, template):
+            setattr(config, key, str(url))
+        else:
+            warn(key, "must be an http:// or https:// URL" + (" with {category} in it" if template else ""))
+    for key, low, high, text in (("fetch_interval_s", 0, 3600, "a number of seconds from 0 to 3600"),
+                                 ("fetch_timeout_s", 0.001, 600, "a number of seconds above 0, up to 600"),
+                                 ("fetch_max_mb", 0.001, 10_000, "a number of megabytes above 0")):
+        if key in data:
+            number = _number(data[key], low, high)
+            if number is None:
+                warn(key, f"must be {text}; using {getattr(config, key):g}")
+            else:
+                setattr(config, key, number)
+    on_start = data.get("fetch_on_start")
+    if on_start is not None:
+        if isinstance(on_start, bool):
+            config.fetch_on_start = on_start
+        else:
+            warn("fetch_on_start", "must be true or false")
+
+
 def browser_command(command: str, url: str) -> list[str]:
     """The argument list that opens `url` with a configured `browser` command (no shell):
     ``%u`` replaced by the URL, or the URL added at the end when there is no ``%u``.
@@ -218,10 +284,25 @@ def show_config(config: Config) -> str:
     export_dir = config.export_dir
     lines.append(f"export_dir = {_toml_value(str(export_dir))}" if export_dir is not None
                  else "# export_dir = (not set: the current directory)")
+    lines += _fetch_lines(config, show=True)
     lines += ["", "[queries]"]
     lines += [f"{n} = {_toml_value(q)}" for n, q in sorted(config.queries.items())]
     lines += ["", "[keys]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(config.keys.items())]
     return "\n".join(lines) + "\n"
+
+
+def _fetch_lines(config: Config, show: bool) -> list[str]:
+    """The fetch keys as TOML lines: all of them (`show`), else only those not at their default."""
+    default = Config()
+    lines = []
+    if config.categories or show:
+        cats = ", ".join(json.dumps(c) for c in config.categories)
+        lines.append(f"categories = [{cats}]" if config.categories else "# categories = (not set)")
+    for key in ("fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb", "fetch_on_start"):
+        value = getattr(config, key)
+        if show or value != getattr(default, key):
+            lines.append(f"{key} = {str(value).lower() if isinstance(value, bool) else _toml_value(value)}")
+    return lines
 
 
 class ConfigSaveError(OSError):

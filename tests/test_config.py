@@ -82,17 +82,22 @@ def test_key_line_scan() -> None:
     assert key_line(text, "missing", "keys") == 1
 
 
+FETCH_DEFAULTS = {"fetch_url": "https://rss.arxiv.org/rss/{category}", "api_url": "http://export.arxiv.org/api/query",
+                  "fetch_interval_s": 3.0, "fetch_timeout_s": 30.0, "fetch_max_mb": 50.0, "fetch_on_start": False}
+
+
 def test_show_is_toml_with_unset_keys_as_comments(tmp_path: Path) -> None:
     shown = show_config(Config(path=tmp_path / "c.toml"))
     assert "# library = (not set)" in shown and "# browser = (not set)" in shown
-    assert "# export_dir = (not set: the current directory)" in shown
-    assert tomllib.loads(shown) == {"dwell_seconds": 2.0, "navigator": "auto", "queries": {}, "keys": {}}
+    assert "# export_dir = (not set: the current directory)" in shown and "# categories = (not set)" in shown
+    assert tomllib.loads(shown) == {"dwell_seconds": 2.0, "navigator": "auto", "queries": {}, "keys": {},
+                                    **FETCH_DEFAULTS}
     config = Config(path=tmp_path / "c.toml", library=Path("/x/y"), browser='a "b" %u', theme="nord",
                     queries={2: 'ti:"a b"'}, keys={"app.quit": "q,ctrl+q"}, export_dir=Path("/e"))
     data = tomllib.loads(show_config(config))
     assert data == {"dwell_seconds": 2.0, "library": "/x/y", "browser": 'a "b" %u', "theme": "nord",
                     "navigator": "auto", "export_dir": "/e", "queries": {"2": 'ti:"a b"'},
-                    "keys": {"app.quit": "q,ctrl+q"}}
+                    "keys": {"app.quit": "q,ctrl+q"}, **FETCH_DEFAULTS}
     # what `show` prints, loaded as a config file, is the same configuration
     path = write(tmp_path, show_config(config))
     again, problems = load_config(path)
