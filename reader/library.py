@@ -98,7 +98,11 @@ class ParseCache:
         if entry is None:
             return None
         try:
-            with open(entry, "rb") as fh:
+            with open(os.open(entry, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+                # An entry is a regular file about as large as its digest; anything else is foreign.
+                est = os.fstat(fh.fileno())
+                if not _stat.S_ISREG(est.st_mode) or est.st_size > 4 * st.st_size + (4 << 20):
+                    return None
                 data = marshal.loads(fh.read())  # marshal.load(fh) is 5x slower here
             stamp, version, fmt, rows, diag_rows, digest_rows = data
             if tuple(stamp) != self._stamp(st) or version != sys.version:

@@ -152,6 +152,7 @@ import json
 import math
 import os
 import re
+import stat
 import threading
 import time
 import uuid
@@ -775,9 +776,11 @@ class StateStore:
                 log_fd = os.open(self.log_path, os.O_RDONLY | os.O_CLOEXEC)
             snap, snap_damage, snap_ident = _Snapshot.empty(), None, None
             try:
-                with open(self.snapshot_path, "rb") as fh:
-                    snap_ident = _ident(os.fstat(fh.fileno()))
-                    data = fh.read()
+                # O_NONBLOCK and regular files only: a FIFO or a link to /dev/zero reads as empty.
+                with open(os.open(self.snapshot_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as fh:
+                    st = os.fstat(fh.fileno())
+                    snap_ident = _ident(st)
+                    data = fh.read() if stat.S_ISREG(st.st_mode) else b""
             except FileNotFoundError:
                 pass
             else:
@@ -1300,10 +1303,11 @@ class StateStore:
     def _open_lock(self) -> int:
         try:
             _make_dirs(self.directory)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            # O_NOFOLLOW: a link planted as marks.lock never creates a file outside the directory.
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
         except OSError as err:
             try:
-                fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC)
+                fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
             except OSError:
                 raise StateError(f"cannot write marks to {self.directory}: {_why(err)}") from None
         self._lock_fd = fd
