@@ -206,3 +206,75 @@ def test_garbage_cache_entries_are_misses(cached):
         for entry in entries:
             entry.write_bytes(blob)
         _reload_is_a_miss(cache, lib)
+
+
+# ------------------------------------------------------------------------------ a full disk
+
+_FULL_DISK = r'''
+import json, os, subprocess, sys
+root, seed = sys.argv[1], sys.argv[2]
+env = {**os.environ, "ARXIV_READER_DATA_DIR": f"{root}/data", "ARXIV_READER_CACHE_DIR": f"{root}/cache"}
+def cli(*args):
+    p = subprocess.run([sys.executable, "-m", "reader", *args], capture_output=True, text=True, env=env, timeout=30)
+    return [p.returncode, p.stdout, p.stderr]
+out = {"first": cli("mark", "read", "1907.03739")}
+with open(f"{root}/filler", "wb", buffering=0) as fh:  # fill the file system to the last block
+    for size in (65536, 4096, 512, 1):
+        try:
+            while True:
+                fh.write(b"x" * size)
+        except OSError:
+            pass
+out["full"] = cli("mark", "star", "1907.03728")
+big = sys.argv[3]
+with open(big, "w") as fh:  # more marks than the whole file system holds
+    for i in range(20_000):
+        fh.write(json.dumps({"id": f"1908.{i:05}", "field": "read", "value": True, "time": 1.6e9 + i}) + "\n")
+out["export_full"] = cli("state", "export")
+out["import_full"] = cli("state", "import", big)
+out["export_import"] = cli("state", "export")
+out["check_full"] = cli("check", seed)
+os.unlink(f"{root}/filler")
+out["after"] = cli("mark", "star", "1907.03728")
+out["export_after"] = cli("state", "export")
+print(json.dumps(out))
+'''
+
+
+def cli_export(out: dict) -> list[str]:
+    return out["export_import"][1].splitlines()
+
+
+def test_a_full_disk_is_one_clear_error_and_loses_nothing(tmp_path):
+    if shutil.which("unshare") is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a tiny tmpfs needs root and unshare(1)")
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    script = tmp_path / "full_disk.py"
+    script.write_text(_FULL_DISK)
+    shell = f"mount -t tmpfs -o size=256k tmpfs {mnt} && exec {sys.executable} {script} {mnt} {SEED} {tmp_path / 'big.jsonl'}"
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", shell], capture_output=True, text=True, timeout=180,
+                          cwd=ROOT)
+    if proc.returncode != 0 and "mount" in proc.stderr:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()[-200:]}")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["first"][0] == 0, out["first"]
+    code, _, err = out["full"]
+    kept = [json.loads(line)["id"] for line in out["export_full"][1].splitlines()]
+    print(f"\n[full disk] mark: exit {code}, {err.strip()!r}; marks kept: {kept}")
+    assert "Traceback" not in err
+    if code == 0:  # the append fitted in a block the log already had
+        assert kept == ["1907.03739", "1907.03728"]
+    else:
+        assert code == 1 and len(err.strip().splitlines()) == 1, err
+        assert kept == ["1907.03739"]
+    code, _, err = out["import_full"]
+    print(f"[full disk] import of 20,000 marks: exit {code}, {err.strip()!r}")
+    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    after_import = [json.loads(line)["id"] for line in cli_export(out)]
+    assert after_import == kept, "a failed import must leave the marks as they were"
+    assert out["check_full"][0] == 0 and "(46 papers)" in out["check_full"][1], out["check_full"]
+    assert out["after"][0] == 0, out["after"]
+    marks = {(json.loads(line)["id"], json.loads(line)["field"]) for line in out["export_after"][1].splitlines()}
+    assert marks == {("1907.03739", "read"), ("1907.03728", "starred")}
