@@ -20,12 +20,12 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-_COMMON = {"deadline": None, "print_blob": True,
-           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
-settings.register_profile("ci", max_examples=1500, **_COMMON)
-settings.register_profile("dev", max_examples=25_000, **_COMMON)
-settings.register_profile("long", max_examples=25_000, **_COMMON)
-settings.register_profile("quick", max_examples=50, **_COMMON)
+_CI = settings(max_examples=1500, deadline=None, print_blob=True,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", _CI)
+settings.register_profile("dev", _CI, max_examples=25_000)
+settings.register_profile("long", _CI, max_examples=25_000)
+settings.register_profile("quick", _CI, max_examples=50)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

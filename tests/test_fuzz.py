@@ -10,6 +10,7 @@ least 50 ms, minimum of 3 runs, ratio under 40; linear is 10, quadratic 100).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -108,7 +109,8 @@ def test_mutated_real_digests_never_break_the_parser(data):
 
 
 # Any character but NUL (a binary file), brackets and line breaks (Python's wider idea of one too).
-TITLE_CHARS = st.characters(codec="utf-8", exclude_characters="\x00()[]#>", exclude_categories=("Cs",)).filter(
+TITLE_CHARS = st.characters(codec="utf-8", exclude_characters="\x00()[]#>",
+                            categories=("L", "M", "N", "P", "S", "Zs", "Cc", "Cf", "Co")).filter(
     lambda c: c in " \t" or not c.isspace())
 
 
@@ -193,10 +195,8 @@ def test_pathological_inputs_are_handled(name, record_property):
         display_title(p.title)
     text = data[:1_000_000].decode("utf-8", "replace")
     assert UNSAFE.search(display_text(text)) is None
-    try:
+    with contextlib.suppress(QueryError):
         parse_query(text)
-    except QueryError:
-        pass
     elapsed = time.perf_counter() - start
     print(f"\n[{name}] {len(data) / 1e6:.1f} MB: {elapsed:.2f} s (shared machine)")
     record_property("seconds", round(elapsed, 3))
@@ -238,10 +238,8 @@ def _min_time(fn: Callable[[str], object], arg: str, runs: int = 3) -> float:
 
 
 def _query(text: str) -> None:
-    try:
+    with contextlib.suppress(QueryError):
         parse_query(text)
-    except QueryError:
-        pass
 
 
 TARGETS: dict[str, Callable[[str], object]] = {

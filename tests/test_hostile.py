@@ -21,7 +21,7 @@ import locale
 import re
 import shutil
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -38,8 +38,8 @@ SEQUENCES = {
 }
 PAYLOADS = [b"pwned", b"evil.example", b"cHduZWQtY2xpcA", b"apc-payload", b"5465726d", b"c1-title",
             b"\xc2\x9b", b"\xc2\x9c", b"\xc2\x9d", "\u202e".encode(), "\u2067".encode()]
-WIDE = ["漢字のタイトル 中文標題 wide", "Emoji 😀🎉👩\u200d🔬❤\ufe0f title", "Combining e\u0301a\u0308o\u0302 cafe\u0301",
-        "Plain ASCII title"]
+WIDE = ["漢字のタイトル 中文標題 wide", "Emoji 😀🎉👩\u200d🔬❤\ufe0f title",
+        "Combining e\u0301a\u0308o\u0302 cafe\u0301", "Plain ASCII title"]
 COPIED = "osc52"  # the paper whose URL is copied
 
 
@@ -54,7 +54,7 @@ def hostile_digest() -> str:
     return "\n".join(lines) + "\n"
 
 
-def terminal_width() -> callable:
+def terminal_width() -> Callable[[str], int]:
     """Cell widths as tmux counts them: the C library's wcwidth (zero-width marks join the cell before)."""
     try:
         locale.setlocale(locale.LC_CTYPE, "C.UTF-8")

@@ -252,7 +252,8 @@ def test_a_full_disk_is_one_clear_error_and_loses_nothing(tmp_path):
     mnt.mkdir()
     script = tmp_path / "full_disk.py"
     script.write_text(_FULL_DISK)
-    shell = f"mount -t tmpfs -o size=256k tmpfs {mnt} && exec {sys.executable} {script} {mnt} {SEED} {tmp_path / 'big.jsonl'}"
+    big = tmp_path / "big.jsonl"
+    shell = f"mount -t tmpfs -o size=256k tmpfs {mnt} && exec {sys.executable} {script} {mnt} {SEED} {big}"
     proc = subprocess.run(["unshare", "-m", "sh", "-c", shell], capture_output=True, text=True, timeout=180,
                           cwd=ROOT)
     if proc.returncode != 0 and "mount" in proc.stderr:
