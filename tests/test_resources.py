@@ -210,3 +210,24 @@ def test_the_app_shows_the_library_around_hostile_entries(tmp_path):
         assert f"{SEED_PAPERS} shown" not in term.screen(), "the app did not quit"
     finally:
         term.close()
+
+
+def test_the_app_opens_a_digest_whose_name_is_not_utf8(tmp_path):
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    from tests.test_e2e_tmux import Terminal, reader_command, user_env
+
+    raw = os.fsencode(tmp_path) + b"/bad\xff\x9b-cs.CV-2019-07-09.md"
+    with open(raw, "wb") as fh:
+        fh.write(SEED.read_bytes())
+    term = Terminal(reader_command() + [os.fsdecode(raw)], 100, 30, env=user_env())
+    try:
+        screen = term.wait_for(f"{SEED_PAPERS} shown")
+        assert "Point-Voxel CNN" in screen and "\x9b" not in screen
+        term.keys("q")
+        deadline = time.monotonic() + 10
+        while f"{SEED_PAPERS} shown" in term.screen() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert f"{SEED_PAPERS} shown" not in term.screen(), "the app did not quit"
+    finally:
+        term.close()
