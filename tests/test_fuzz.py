@@ -2,7 +2,7 @@
 the display-text functions and the query parser.
 
 The property tests take their example count from the Hypothesis profile (tests/conftest.py): under
-"ci" the ones here generate 1,500 inputs each, over 10,000 in all. The fixed pathological inputs
+"ci" the eight here generate 1,500 inputs each, 12,000 in all. The fixed pathological inputs
 (10 MB lines, markup repeated 100,000 times, every control character, invalid UTF-8, UTF-16) run
 once each, and the complexity checks compare 10x larger inputs (the DECISIONS rule: each run at
 least 50 ms, minimum of 3 runs, ratio under 40; linear is 10, quadratic 100).
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reader.formats import parse_bytes
+from reader.library import ParseCache, load_file
 from reader.model import NEW_ID_PATTERN
 from reader.query import QueryError, parse as parse_query
 from reader.text import display_text, display_title, sanitize
@@ -126,6 +128,19 @@ def test_any_well_formed_digest_reads_back_exactly(entries):
     result = parse_bytes(text.encode(), "d.md")
     got = [(p.number, p.id, p.title, p.abstract) for p in result.papers]
     assert got == [(n, f"1907.{n:05}", t.strip(), a.strip()) for n, (t, a) in enumerate(entries, 1)]
+
+
+@given(mutated_digest() | hostile_text.map(lambda s: s.encode("utf-8", "surrogatepass")))
+def test_the_parse_cache_gives_back_exactly_what_was_parsed(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "arxiv-cs.CV-2019-07-09.md")
+        path.write_bytes(data)
+        cache = ParseCache(Path(tmp, "cache"))
+        parsed = load_file(path, cache)
+        assert any(f.is_file() for f in Path(tmp, "cache").rglob("*")), "nothing was cached"
+        cached = load_file(path, cache)
+        assert (cached.papers, cached.diagnostics, cached.digests, cached.format) == (
+            parsed.papers, parsed.diagnostics, parsed.digests, parsed.format)
 
 
 @given(hostile_text)
