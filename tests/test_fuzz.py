@@ -2,7 +2,7 @@
 the display-text functions and the query parser.
 
 The property tests take their example count from the Hypothesis profile (tests/conftest.py): under
-"ci" the eight here generate 1,500 inputs each, 12,000 in all. The fixed pathological inputs
+"ci" the nine here generate 1,500 inputs each, 13,500 in all. The fixed pathological inputs
 (10 MB lines, markup repeated 100,000 times, every control character, invalid UTF-8, UTF-16) run
 once each, and the complexity checks compare 10x larger inputs (the DECISIONS rule: each run at
 least 50 ms, minimum of 3 runs, ratio under 40; linear is 10, quadratic 100).
@@ -11,6 +11,8 @@ least 50 ms, minimum of 3 runs, ratio under 40; linear is 10, quadratic 100).
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import os
 import re
 import tempfile
@@ -26,6 +28,7 @@ from reader.formats import parse_bytes
 from reader.library import ParseCache, load_file
 from reader.model import NEW_ID_PATTERN
 from reader.query import QueryError, parse as parse_query
+from reader.state import read_events_jsonl
 from reader.text import display_text, display_title, sanitize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,6 +170,27 @@ def test_query_parser_raises_only_its_own_error(text):
     except QueryError as err:
         message = str(err)
         assert "\n" not in message and UNSAFE.search(sanitize(message)) is None
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                       max_size=4), max_leaves=12)
+mark_lines = st.one_of(
+    st.fixed_dictionaries({"id": st.sampled_from(["1907.03739", "cs/0601001", "x", ""]) | st.text(max_size=12),
+                           "field": st.sampled_from(["read", "starred", "note"]) | json_values,
+                           "value": json_values, "time": st.floats() | json_values}).map(json.dumps),
+    json_values.map(json.dumps), hostile_text, st.binary(max_size=40).map(lambda b: b.decode("utf-8", "replace")))
+
+
+@given(st.lists(mark_lines, max_size=20).map("\n".join))
+def test_a_marks_file_to_import_is_read_line_by_line_never_raising(text):
+    """`state import` input: each line is an event or one problem naming its line, never an exception."""
+    events, problems = read_events_jsonl(io.StringIO(text), "in.jsonl")
+    for event in events:
+        assert event.field in ("read", "starred") and isinstance(event.value, bool)
+    for problem in problems:
+        assert problem.startswith("in.jsonl:") and "\n" not in problem
+    assert len(events) + len(problems) <= len([line for line in text.splitlines() if line.strip()]) + 1
 
 
 # --------------------------------------------------------------------- fixed pathological inputs
