@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import marshal
 import os
+import stat as _stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ DIGEST_PATTERNS = ("*.md", "*.txt", "*.xml", "*.atom", "*.rss", "*.rdf", "*.eml"
 """Files a folder is searched for (the default of the future `file_patterns` config key)."""
 DIGEST_SUFFIXES = tuple(p.removeprefix("*") for p in DIGEST_PATTERNS)
 _CACHE_VERSION = 2
+MAX_FILE_BYTES = 128 * 1024 * 1024
+"""A larger file is skipped with one diagnostic: a digest is a few hundred KB, a year of them ~140 MB."""
 
 
 class LibraryError(Exception):
@@ -68,14 +71,14 @@ def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
                 found.extend(Path(root, n) for n in names
                              if n.lower().endswith(DIGEST_SUFFIXES) and not n.startswith("."))
             files.extend(sorted(found))
-        elif p.exists():
+        elif os.path.lexists(p):  # a broken link or a link loop too: load_file says which
             files.append(p)
         else:
             raise LibraryError(f"no such file or directory: {p}")
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
     for f in files:
-        r = f.resolve()
+        r = os.path.realpath(f)  # unlike Path.resolve(), never raises on a symlink loop
         if r not in seen:
             seen.add(r)
             unique.append(f)
@@ -103,7 +106,11 @@ class ParseCache:
         if entry is None:
             return None
         try:
-            with open(entry, "rb") as fh:
+            with open(os.open(entry, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+                # An entry is a regular file about as large as its digest; anything else is foreign.
+                est = os.fstat(fh.fileno())
+                if not _stat.S_ISREG(est.st_mode) or est.st_size > 4 * st.st_size + (4 << 20):
+                    return None
                 data = marshal.loads(fh.read())  # marshal.load(fh) is 5x slower here
             stamp, version, fmt, rows, diag_rows, digest_rows = data
             if tuple(stamp) != self._stamp(st) or version != sys.version:
@@ -181,6 +188,8 @@ def load_file(path: Path, cache: ParseCache | None = None,
               deferred: list[CacheEntry] | None = None, stamps: list[FileStamp] | None = None) -> ParseResult:
     """Parse one file (through the cache). Unreadable files become diagnostics.
 
+    Only regular files are read, at most `MAX_FILE_BYTES` of them: a FIFO, a device (a link to
+    /dev/zero), a directory or a symlink loop is one diagnostic, never a hang or a memory blow-up.
     With `deferred`, a new cache entry is appended there instead of written now. With
     `stamps`, the file's identity (path, size, mtime, ctime, inode) as parsed is appended."""
     name = str(path)
@@ -190,13 +199,16 @@ def load_file(path: Path, cache: ParseCache | None = None,
         st = path.stat()
         if stamps is not None:
             stamps[-1] = (stamps[-1][0], ParseCache._stamp(st))
+        problem = _not_readable(st)
+        if problem:
+            return ParseResult(diagnostics=[Diagnostic(name, 0, problem)])
         if cache is not None:
             hit = cache.get(path, st)
             if hit is not None:
                 return hit
-        data = path.read_bytes()
-    except IsADirectoryError:
-        return ParseResult(diagnostics=[Diagnostic(name, 0, "is a directory")])
+        data = _read_regular(path)
+    except _Skip as skip:
+        return ParseResult(diagnostics=[Diagnostic(name, 0, str(skip))])
     except OSError as err:
         return ParseResult(diagnostics=[Diagnostic(name, 0, f"cannot read: {err.strerror or err}")])
     result = parse_bytes(data, name)
@@ -206,6 +218,42 @@ def load_file(path: Path, cache: ParseCache | None = None,
         else:
             cache.put(path, st, result)
     return result
+
+
+class _Skip(Exception):
+    """A file that is there but is not read (its message is the diagnostic)."""
+
+
+def _not_readable(st: os.stat_result) -> str | None:
+    if _stat.S_ISDIR(st.st_mode):
+        return "is a directory"
+    if not _stat.S_ISREG(st.st_mode):
+        return "not a regular file (a pipe, socket or device); skipped"
+    if st.st_size > MAX_FILE_BYTES:
+        return f"file too large ({st.st_size // 2**20} MB, the limit is {MAX_FILE_BYTES // 2**20} MB); skipped"
+    return None
+
+
+def _read_regular(path: Path) -> bytes:
+    """The file's bytes; O_NONBLOCK so that a file swapped for a FIFO after the stat never blocks."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        problem = _not_readable(os.fstat(fd))
+        if problem:
+            raise _Skip(problem)
+        chunks = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    if left <= 0:
+        raise _Skip(f"file too large (over {MAX_FILE_BYTES // 2**20} MB); skipped")
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 @dataclass

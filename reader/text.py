@@ -74,6 +74,7 @@ def _is_plain(text: str) -> bool:
     # path only ever sees ASCII spaces.
     return (
         text.isprintable()
+        and "\ufe0f" not in text
         and "<" not in text
         and "&" not in text
         and "$" not in text
@@ -117,7 +118,13 @@ def _convert(raw: str) -> str:
         text = _LINK_SLOT_RE.sub(lambda _: next(urls, ""), text)
     # Last, because entities decode to controls: `&#13;`, `&#x202e;`, `&rlm;`. The whitespace
     # tidy that follows only merges and strips spaces, so it cannot undo this.
-    return sanitize(text)
+    text = sanitize(text)
+    # Rich measures a ZWJ emoji sequence or a VS16 emoji as one 2-cell glyph; tmux, the Linux
+    # console and many terminals draw each part: the row would overflow and shift every column after
+    # it. Without these two, every terminal and Rich agree on the width (👩‍🔬 shows as 👩🔬).
+    if "\u200d" in text or "\ufe0f" in text:
+        text = text.replace("\u200d", "").replace("\ufe0f", "")
+    return text
 
 
 # Matches only what must change, not every single space: that is most of the cost otherwise.

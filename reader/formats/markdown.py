@@ -21,8 +21,11 @@ from ._common import split_authors
 
 NAME = "markdown"
 
+# The link's text runs from its "](" to the URL without ")" or another "](" (the last "](" before the
+# URL is as good as any earlier one): each character is scanned once, so "## ](](](..." is linear.
 _SNIFF_RE = re.compile(
-    r"^(?:\#[ \t]*arxiv[ \t]+\S+[ \t]*-|\#{2,6}[^\n]*\]\([^\n)]*arxiv\.org/(?:abs|pdf)/)",
+    r"^(?:\#[ \t]*arxiv[ \t]+\S+[ \t]*-"
+    r"|\#{2,6}[^\n]*?\]\((?:[^\n)\]]|\](?!\())*?arxiv\.org/(?:abs|pdf)/)",
     re.MULTILINE | re.IGNORECASE,
 )
 _HEADER_RE = re.compile(r"#[ \t]*arxiv[ \t]+([A-Za-z][\w.\-]*)[ \t]*-*[ \t]*(.*)", re.IGNORECASE)

@@ -9,6 +9,7 @@ import errno
 import fcntl
 import gc
 import os
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -53,9 +54,11 @@ def _read_disk(directory: Path, log_path: Path, snapshot_path: Path) -> _Disk:
         log_fd = _open_log(log_path)
         snap, snap_damage, snap_ident = _Snapshot.empty(), None, None
         try:
-            with open(snapshot_path, "rb") as fh:
-                snap_ident = _ident(os.fstat(fh.fileno()))
-                data = fh.read()
+            # O_NONBLOCK and regular files only: a FIFO or a link to /dev/zero reads as empty.
+            with open(os.open(snapshot_path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as fh:
+                st = os.fstat(fh.fileno())
+                snap_ident = _ident(st)
+                data = fh.read() if stat.S_ISREG(st.st_mode) else b""
         except FileNotFoundError:
             pass
         else:
@@ -188,10 +191,11 @@ class _FileLock:
     def _open(self) -> int:
         try:
             _make_dirs(self.directory)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            # O_NOFOLLOW: a link planted as marks.lock never creates a file outside the directory.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
         except OSError as err:
             try:
-                fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
             except OSError:
                 raise StateError(f"cannot write marks to {self.directory}: {_why(err)}") from None
         self.fd = fd
