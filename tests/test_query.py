@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reader.model import Paper
-from reader.query import (
+from reader.search import (
     ABSTRACT,
     PLAIN_FIELDS,
     TITLE,
@@ -858,7 +858,7 @@ def test_many_candidates_are_still_honoured():
 def test_a_result_repr_stays_short_and_does_not_score():
     """Textual's @work describes a worker by the repr of its arguments, on the event loop: a
     repr listing 100,000 indices cost ~100 ms a keystroke."""
-    from reader.query import Result
+    from reader.search import Result
 
     calls = []
     r = Result(list(range(100_000)), scorer=lambda: calls.append(1) or [1.0] * 100_000)

@@ -1,4 +1,4 @@
-"""The word indexes of `reader.query.Corpus`: exact answers, with or without them, whole or partial."""
+"""The word indexes of `reader.search.Corpus`: exact answers, with or without them, whole or partial."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import reader.query as rq
+import reader.search.corpus as rc
+import reader.search.index as rq
 from reader.model import Paper
-from reader.query import Corpus, parse
+from reader.search import Corpus, QueryError, TextTerm, parse
 from reader.text import display_text, display_title
 
 from .naive import term_matches
@@ -36,7 +37,7 @@ def build(papers: list[Paper], state: str, segment: int = 3) -> Corpus:
 def naive(papers: list[Paper], text: str) -> list[int]:
     """What one text term matches, straight from the definition (no fuzzy terms are generated)."""
     t = parse(text).clauses[0][0]
-    assert isinstance(t, rq.TextTerm) and not t.neg
+    assert isinstance(t, TextTerm) and not t.neg
     return [i for i, p in enumerate(papers)
             if term_matches(t, display_title(p.title or ""), display_text(p.abstract or ""), p.id)]
 
@@ -69,9 +70,9 @@ def test_index_answers_match_the_definition(docs, needles, state):
         for text in queries_for(needle):
             try:
                 q = parse(text)
-            except rq.QueryError:
+            except QueryError:
                 continue
-            if len(q.clauses) != 1 or len(q.clauses[0]) != 1 or not isinstance(q.clauses[0][0], rq.TextTerm):
+            if len(q.clauses) != 1 or len(q.clauses[0]) != 1 or not isinstance(q.clauses[0][0], TextTerm):
                 continue
             assert q.run(c).indices == naive(papers, text), (text, state)
             # Through the narrowing path too: the previous result as candidates.
@@ -142,7 +143,7 @@ def common_corpus(n: int = 300) -> list[Paper]:
 
 @pytest.mark.parametrize("text", ["s", "se", "seg", "e", "the", "t", "'x", "'a", "!s", "s | x", "abs:e", "ti:e"])
 def test_short_and_common_terms(text, monkeypatch):
-    monkeypatch.setattr(rq, "_SEGMENT", 64)  # several segments, with bitsets and rare words
+    monkeypatch.setattr(rc, "_SEGMENT", 64)  # several segments, with bitsets and rare words
     papers = common_corpus()
     plain, indexed = Corpus.build(papers), Corpus.build(papers)
     indexed.prepare()
@@ -170,7 +171,7 @@ def test_titles_are_reused_and_checked():
 
 
 def test_fuzzy_with_a_segmented_title_index(monkeypatch):
-    monkeypatch.setattr(rq, "_SEGMENT", 16)
+    monkeypatch.setattr(rc, "_SEGMENT", 16)
     papers = [paper(f"Paper {k} on segmentation" if k % 9 == 0 else f"Paper {k} on voxels", "x") for k in range(50)]
     c = Corpus.build(papers)
     c.prepare()
@@ -186,7 +187,7 @@ def test_searches_during_a_partial_build_agree_with_the_end():
     c._title_index()
     for covered in (0, 50, 130, 200):
         rq._build_index(c._aindex, lambda a, b: map(rq._text_tokens, c._atext[a:b]), covered, 25)
-        rq._clear(c)
+        c.clear_caches()
         for text, hits in expected.items():
             assert parse(text).run(c).indices == hits, (covered, text)
 
@@ -195,7 +196,7 @@ def test_a_stopped_build_keeps_what_it_built_and_resumes(monkeypatch):
     """Quitting the app stops the abstract index early; searches stay right, a later call goes on."""
     import threading
 
-    monkeypatch.setattr(rq, "_SEGMENT", 256)
+    monkeypatch.setattr(rc, "_SEGMENT", 256)
     papers = common_corpus(2000)
     c = Corpus.build(papers)
     expected = {text: parse(text).run(c).indices for text in ["seg", "abs:deep", '"a l"']}
@@ -212,7 +213,7 @@ def test_a_stopped_build_keeps_what_it_built_and_resumes(monkeypatch):
 
 
 def test_indexes_saved_and_loaded_answer_alike(monkeypatch):
-    monkeypatch.setattr(rq, "_SEGMENT", 64)
+    monkeypatch.setattr(rc, "_SEGMENT", 64)
     papers = common_corpus()
     built = Corpus.build(papers)
     assert built.dump_index() is None  # nothing to save before it is built
@@ -225,7 +226,7 @@ def test_indexes_saved_and_loaded_answer_alike(monkeypatch):
 
 
 def test_indexes_of_other_papers_or_damaged_ones_are_refused(monkeypatch):
-    monkeypatch.setattr(rq, "_SEGMENT", 64)
+    monkeypatch.setattr(rc, "_SEGMENT", 64)
     papers = common_corpus()
     built = Corpus.build(papers)
     built.prepare()
@@ -243,7 +244,7 @@ def test_indexes_of_other_papers_or_damaged_ones_are_refused(monkeypatch):
 def test_a_saved_index_completes_one_a_search_already_began(monkeypatch):
     """A typo search may build the title index while the saved one is being read: the saved
     abstract index must still be installed."""
-    monkeypatch.setattr(rq, "_SEGMENT", 64)
+    monkeypatch.setattr(rc, "_SEGMENT", 64)
     papers = common_corpus()
     built = Corpus.build(papers)
     built.prepare()
@@ -257,7 +258,7 @@ def test_a_saved_index_completes_one_a_search_already_began(monkeypatch):
 def test_an_index_with_wrong_types_is_refused_not_raised(monkeypatch):
     import marshal
 
-    monkeypatch.setattr(rq, "_SEGMENT", 64)
+    monkeypatch.setattr(rc, "_SEGMENT", 64)
     papers = common_corpus()
     built = Corpus.build(papers)
     built.prepare()
