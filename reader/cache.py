@@ -1,0 +1,365 @@
+"""The cache directory: parsed digests and search segments, one entry per digest file.
+
+Every entry is keyed by the file's absolute path and checked against its stamp (size, mtime,
+ctime, inode, device, plus the cache version): a digest changed in any way is read again, never
+stale. The cache is disposable: deleting it is always safe, a damaged, foreign or crafted entry
+is a miss (never a crash, never a large allocation: entries are read with `ColumnReader`, which
+checks every length against the bytes it has), and a cache that cannot be written only costs
+speed.
+
+Entries are written in a small column format (`ColumnWriter`): a list of strings is one UTF-8
+blob and an array of offsets, so reading 100,000 titles is one decode and a slice each, and
+nothing in a file can make the reader allocate more than the file's own size a few times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import struct
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
+from functools import partial
+from itertools import compress, islice
+from operator import le
+from pathlib import Path
+from typing import Any
+
+from .model import Paper
+from .paths import user_dir
+
+_CACHE_VERSION = 2
+"""Bump when the parser changes what it reads from a digest (every parse entry goes stale)."""
+
+Stamp = tuple[int, ...]
+
+MAX_ENTRY = 256 << 20
+"""A cache entry larger than this is not read (a digest of 400 papers makes about 1 MB)."""
+
+
+def default_cache_dir() -> Path:
+    return user_dir("cache")
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    """What a digest file is checked against: any change to it gives another stamp."""
+    return (_CACHE_VERSION, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+class CacheMiss(Exception):
+    """An entry that cannot be used (damaged, foreign, stale): the caller rebuilds."""
+
+
+# ------------------------------------------------------------------------------- column format
+
+_MAGIC = b"arxr\x01"
+_HEADER = struct.Struct("<BQ")
+"""A section: its kind and its length in bytes."""
+
+
+class ColumnWriter:
+    """Sections of bytes, arrays and lists of strings, written in order, read back in order."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = [_MAGIC]
+
+    def _section(self, kind: bytes, payload: bytes) -> None:
+        self.parts.append(_HEADER.pack(kind[0], len(payload)))
+        self.parts.append(payload)
+
+    def blob(self, data: bytes) -> None:
+        self._section(b"b", data)
+
+    def arr(self, data: array[int]) -> None:
+        self._section(data.typecode.encode("ascii"), data.tobytes())
+
+    def ints(self, values: Iterable[int]) -> None:
+        self.arr(array("q", values))
+
+    def strings(self, values: Sequence[str]) -> None:
+        """A list of strings (any characters, lone surrogates included)."""
+        offsets = array("q", [0])
+        total = 0
+        for v in values:
+            total += len(v)
+            offsets.append(total)
+        self.arr(offsets)
+        self.blob("".join(values).encode("utf-8", "surrogatepass"))
+
+    def optional_strings(self, values: Sequence[str | None]) -> None:
+        """A list of strings and Nones."""
+        present = bytes(v is not None for v in values)
+        self.blob(present)
+        self.strings([v for v in values if v is not None])
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
+
+
+class ColumnReader:
+    """Reads what `ColumnWriter` wrote. Raises CacheMiss, and nothing else, for any input."""
+
+    def __init__(self, data: bytes) -> None:
+        if not data.startswith(_MAGIC):
+            raise CacheMiss("not a cache entry")
+        self.data = memoryview(data)
+        self.pos = len(_MAGIC)
+
+    def _section(self, kind: bytes) -> memoryview:
+        end = self.pos + _HEADER.size
+        if end > len(self.data):
+            raise CacheMiss("truncated")
+        got, size = _HEADER.unpack_from(self.data, self.pos)
+        if got != kind[0] or size > len(self.data) - end:
+            raise CacheMiss("damaged")
+        self.pos = end + size
+        return self.data[end : self.pos]
+
+    def blob(self) -> bytes:
+        return bytes(self._section(b"b"))
+
+    def arr(self, typecode: str) -> array[int]:
+        raw = self._section(typecode.encode("ascii"))
+        out = array(typecode)
+        if len(raw) % out.itemsize:
+            raise CacheMiss("damaged")
+        out.frombytes(raw)
+        return out
+
+    def ints(self) -> array[int]:
+        return self.arr("q")
+
+    def strings(self) -> list[str]:
+        offsets = self.arr("q")
+        try:
+            text = self._section(b"b").tobytes().decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            raise CacheMiss("damaged") from None
+        if not offsets or offsets[0] != 0 or offsets[-1] != len(text):
+            raise CacheMiss("damaged")
+        if not all(map(le, offsets, islice(offsets, 1, None))):
+            raise CacheMiss("damaged")
+        return [text[a:b] for a, b in zip(offsets, islice(offsets, 1, None), strict=False)]
+
+    def optional_strings(self) -> list[str | None]:
+        present = self.blob()
+        values = self.strings()
+        if present.count(1) != len(values) or present.count(0) + len(values) != len(present):
+            raise CacheMiss("damaged")
+        if len(values) == len(present):
+            return list(values)
+        out: list[str | None] = [None] * len(present)
+        it = iter(values)
+        for k in compress(range(len(present)), present):
+            out[k] = next(it)
+        return out
+
+    def end(self) -> None:
+        if self.pos != len(self.data):
+            raise CacheMiss("trailing data")
+
+
+def read_entry(path: Path) -> bytes | None:
+    """The bytes of a cache entry, or None (missing, unreadable, or too large to be one)."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_ENTRY:
+                return None
+            return fh.read(MAX_ENTRY + 1)
+    except OSError:
+        return None
+
+
+def write_entry(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically; a failure (a full disk) leaves nothing behind."""
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        _discard(tmp)  # a cache that cannot be written only costs speed
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------------- parsed papers
+
+_PAPER_FIELDS = ("id", "version", "title", "abstract", "pdf_url", "category", "date", "number", "path",
+                 "line", "categories")  # fmt: skip
+"""The fields this entry format knows how to store; a `Paper` with any other field is not cached
+(a newer `Paper` then needs this list and the writer below extended, with `_CACHE_VERSION`)."""
+
+
+def _encode_papers(w: ColumnWriter, papers: Sequence[Paper]) -> bool:
+    if Paper._fields != _PAPER_FIELDS:
+        return False
+    w.optional_strings([p.id for p in papers])
+    w.optional_strings([p.version for p in papers])
+    w.strings([p.title for p in papers])
+    w.strings([p.abstract for p in papers])
+    w.optional_strings([p.pdf_url for p in papers])
+    w.optional_strings([p.category for p in papers])
+    w.optional_strings([p.date for p in papers])
+    w.blob(bytes(p.number is not None for p in papers))
+    w.ints([p.number or 0 for p in papers])
+    w.ints([p.line for p in papers])
+    w.ints([len(p.categories) for p in papers])
+    w.strings([c for p in papers for c in p.categories])
+    return True
+
+
+def _decode_papers(r: ColumnReader, name: str) -> list[Paper]:
+    ids, versions = r.optional_strings(), r.optional_strings()
+    titles, abstracts = r.strings(), r.strings()
+    pdfs, cats, dates = r.optional_strings(), r.optional_strings(), r.optional_strings()
+    has_number, numbers, lines = r.blob(), r.ints(), r.ints()
+    counts, flat = r.ints(), r.strings()
+    n = len(ids)
+    if any(len(col) != n for col in (versions, titles, abstracts, pdfs, cats, dates, has_number, numbers,
+                                      lines, counts)):  # fmt: skip
+        raise CacheMiss("damaged")
+    if min(counts, default=0) < 0 or sum(counts) != len(flat):
+        raise CacheMiss("damaged")
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    categories = []
+    k = 0
+    for c in counts:
+        tup = tuple(flat[k : k + c])
+        categories.append(shared.setdefault(tup, tup))
+        k += c
+    number: list[int | None] = [v if h else None for v, h in zip(numbers, has_number, strict=True)]
+    names = [name] * n
+    # Rows of exactly Paper's fields: built as tuples (half the cost of calling Paper for each).
+    make = partial(tuple.__new__, Paper)
+    return list(map(make, zip(ids, versions, titles, abstracts, pdfs, cats, dates, number, names, lines,
+                              categories, strict=True)))  # fmt: skip
+
+
+class ParseCache:
+    """The cache directory: parsed files (`get`/`put`), search segments (`get_segment`/
+    `put_segment`) and, from before segments, whole-library indexes (`get_index`/`put_index`)."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+
+    def _entry(self, kind: str, path: Path | str, suffix: str) -> Path | None:
+        if self.directory is None:
+            return None
+        digest = hashlib.sha1(os.fsencode(os.path.abspath(path))).hexdigest()
+        return self.directory / kind / f"{digest}.{suffix}"
+
+    _stamp = staticmethod(stamp_of)
+
+    def _header(self, w: ColumnWriter, stamp: Stamp, kind: str) -> None:
+        w.strings([kind, sys.version])
+        w.ints(stamp)
+
+    def _open(self, data: bytes | None, stamp: Stamp, kind: str) -> ColumnReader | None:
+        if data is None:
+            return None
+        r = ColumnReader(data)
+        if r.strings() != [kind, sys.version] or tuple(r.ints()) != tuple(stamp):
+            return None
+        return r
+
+    def get(self, path: Path, st: os.stat_result) -> Any:
+        """The `ParseResult` of `path` as it was parsed with this stamp, or None."""
+        from .formats import ParseResult
+        from .model import Diagnostic, Digest
+
+        entry = self._entry("parsed", path, "cols")
+        if entry is None:
+            return None
+        try:
+            r = self._open(read_entry(entry), stamp_of(st), "parsed")
+            if r is None:
+                return None
+            name = str(path)
+            fmt = r.optional_strings()
+            papers = _decode_papers(r, name)
+            diag_lines, diag_msgs = r.ints(), r.strings()
+            dig_cats, dig_dates, dig_lines = r.optional_strings(), r.optional_strings(), r.ints()
+            r.end()
+            if len(fmt) != 1 or len(diag_lines) != len(diag_msgs) or not len(dig_cats) == len(dig_dates) == len(
+                    dig_lines):  # fmt: skip
+                return None
+            diags = [Diagnostic(name, line, msg) for line, msg in zip(diag_lines, diag_msgs, strict=True)]
+            digests = [Digest(name, c, d, line) for c, d, line in zip(dig_cats, dig_dates, dig_lines, strict=True)]
+            return ParseResult(papers, diags, digests, fmt[0])
+        except CacheMiss:
+            return None
+
+    def put(self, path: Path, st: os.stat_result, result: Any) -> None:
+        entry = self._entry("parsed", path, "cols")
+        if entry is None:
+            return
+        w = ColumnWriter()
+        self._header(w, stamp_of(st), "parsed")
+        w.optional_strings([result.format])
+        if not _encode_papers(w, result.papers):
+            return
+        w.ints([d.line for d in result.diagnostics])
+        w.strings([d.message for d in result.diagnostics])
+        w.optional_strings([d.category for d in result.digests])
+        w.optional_strings([d.date for d in result.digests])
+        w.ints([d.line for d in result.digests])
+        write_entry(entry, w.getvalue())
+
+    # -- search segments, one a digest file (see `reader.search.segments`)
+
+    def get_segment(self, path: str, stamp: Stamp) -> ColumnReader | None:
+        """A reader positioned after the header of this file's segment entry, or None."""
+        entry = self._entry("segments", path, "cols")
+        if entry is None:
+            return None
+        try:
+            return self._open(read_entry(entry), stamp, "segment")
+        except CacheMiss:
+            return None
+
+    def segment_writer(self, stamp: Stamp) -> ColumnWriter:
+        w = ColumnWriter()
+        self._header(w, stamp, "segment")
+        return w
+
+    def put_segment(self, path: str, w: ColumnWriter) -> None:
+        entry = self._entry("segments", path, "cols")
+        if entry is not None:
+            write_entry(entry, w.getvalue())
+
+    # -- the search index of a whole library (before segments; kept for older callers)
+
+    _INDEXES_KEPT = 3
+
+    def _index_entry(self, fingerprint: str) -> Path | None:
+        return None if self.directory is None else self.directory / "index" / f"{fingerprint}.index"
+
+    def get_index(self, fingerprint: str) -> bytes | None:
+        entry = self._index_entry(fingerprint)
+        if entry is None:
+            return None
+        data = read_entry(entry)
+        if data is not None:
+            with contextlib.suppress(OSError):
+                os.utime(entry)  # the most recently used are the ones kept
+        return data
+
+    def put_index(self, fingerprint: str, data: bytes) -> None:
+        """Keep `data` for this library; only the few most recently used libraries are kept."""
+        entry = self._index_entry(fingerprint)
+        if entry is None:
+            return
+        write_entry(entry, data)
+        try:
+            others = sorted(entry.parent.glob("*.index"), key=lambda f: f.stat().st_mtime, reverse=True)
+            for old in others[self._INDEXES_KEPT :]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
