@@ -115,6 +115,8 @@ class Library:
     """Parsed files not yet in the cache (see `load(defer_cache_writes=True)`)."""
     stamps: list = field(default_factory=list)
     """(path, stamp) of every file, in load order, as stat'ed before it was read."""
+    file_papers: list[list[Paper]] = field(default_factory=list)
+    """The papers of every file as parsed (before merging), parallel to `stamps`."""
 
     @property
     def fingerprint(self) -> str:
@@ -171,6 +173,7 @@ def load(
     total = len(files)
     for n, f in enumerate(files, 1):
         result = load_file(f, cache, lib.unsaved if defer_cache_writes else None, lib.stamps)
+        lib.file_papers.append(result.papers)
         all_papers.extend(result.papers)
         lib.diagnostics.extend(result.diagnostics)
         lib.digests.extend(result.digests)

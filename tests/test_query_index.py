@@ -22,16 +22,29 @@ def paper(title: str, abstract: str = "", ident: str | None = "1907.00001") -> P
 
 def build(papers: list[Paper], state: str, segment: int = 3) -> Corpus:
     """A corpus with no index, complete indexes, or an abstract index covering only some papers."""
-    c = Corpus.build(papers)
+    old, rc._SEGMENT = rc._SEGMENT, segment
+    try:
+        c = Corpus.build(papers)
+    finally:
+        rc._SEGMENT = old
     if state == "none":
         return c
     if state == "full":
         c.prepare()
         return c
     c._title_index()
-    covered = len(papers) // 2
-    rq._build_index(c._aindex, lambda a, b: map(rq._text_tokens, c._atext[a:b]), covered, segment)
+    index_abstracts(c, len(papers) // 2)
     return c
+
+
+def index_abstracts(c: Corpus, covered: int) -> None:
+    """Index the abstracts of the parts (in corpus order) that lie within the first `covered` papers."""
+    end = 0
+    for part in c.parts:
+        end += len(part)
+        if end > covered:
+            break
+        part.index_abstracts()
 
 
 def naive(papers: list[Paper], text: str) -> list[int]:
@@ -148,7 +161,7 @@ def test_short_and_common_terms(text, monkeypatch):
     plain, indexed = Corpus.build(papers), Corpus.build(papers)
     indexed.prepare()
     assert indexed.ready and not plain.ready
-    assert len(indexed._aindex.segments) == 5
+    assert len(indexed.parts) == 5
     assert parse(text).run(indexed).indices == parse(text).run(plain).indices
     assert parse(text).run(indexed, rank=True).scores == parse(text).run(plain, rank=True).scores
 
@@ -180,13 +193,14 @@ def test_fuzzy_with_a_segmented_title_index(monkeypatch):
     assert parse("voxles").run(c).indices == [k for k in range(50) if k % 9]
 
 
-def test_searches_during_a_partial_build_agree_with_the_end():
+def test_searches_during_a_partial_build_agree_with_the_end(monkeypatch):
+    monkeypatch.setattr(rc, "_SEGMENT", 25)
     papers = common_corpus(200)
     c = Corpus.build(papers)
     expected = {text: parse(text).run(c).indices for text in ["seg", "'x", "abs:deep", '"a l"']}
     c._title_index()
     for covered in (0, 50, 130, 200):
-        rq._build_index(c._aindex, lambda a, b: map(rq._text_tokens, c._atext[a:b]), covered, 25)
+        index_abstracts(c, covered)
         c.clear_caches()
         for text, hits in expected.items():
             assert parse(text).run(c).indices == hits, (covered, text)
@@ -203,73 +217,10 @@ def test_a_stopped_build_keeps_what_it_built_and_resumes(monkeypatch):
     stop = threading.Event()
     stop.set()
     c.prepare(stop)
-    assert not c.ready and rq._Index.covered(c._aindex.segments) < len(papers)
+    assert not c.ready and not all(part.aindex is not None for part in c.parts)
     for text, hits in expected.items():
         assert parse(text).run(c).indices == hits, text
     c.prepare()
     assert c.ready
     for text, hits in expected.items():
         assert parse(text).run(c).indices == hits, text
-
-
-def test_indexes_saved_and_loaded_answer_alike(monkeypatch):
-    monkeypatch.setattr(rc, "_SEGMENT", 64)
-    papers = common_corpus()
-    built = Corpus.build(papers)
-    assert built.dump_index() is None  # nothing to save before it is built
-    built.prepare()
-    data = built.dump_index()
-    loaded = Corpus.build(papers)
-    assert loaded.load_index(data) and loaded.ready
-    for text in ["seg", "se", "'x", "abs:deep", '"a l"', "segmantation", "voxle", "^Title", "!the"]:
-        assert parse(text).run(loaded).indices == parse(text).run(built).indices, text
-
-
-def test_indexes_of_other_papers_or_damaged_ones_are_refused(monkeypatch):
-    monkeypatch.setattr(rc, "_SEGMENT", 64)
-    papers = common_corpus()
-    built = Corpus.build(papers)
-    built.prepare()
-    data = built.dump_index()
-    changed = list(papers)
-    changed[7] = changed[7]._replace(title="Another title")
-    for other, blob in [(changed, data), (papers[:-1], data), (papers, data[: len(data) // 2]),
-                        (papers, b"garbage"), (papers, b"")]:  # fmt: skip
-        c = Corpus.build(other)
-        assert not c.load_index(blob) and not c.ready
-        c.prepare()  # still builds its own
-        assert c.ready
-
-
-def test_a_saved_index_completes_one_a_search_already_began(monkeypatch):
-    """A typo search may build the title index while the saved one is being read: the saved
-    abstract index must still be installed."""
-    monkeypatch.setattr(rc, "_SEGMENT", 64)
-    papers = common_corpus()
-    built = Corpus.build(papers)
-    built.prepare()
-    data = built.dump_index()
-    c = Corpus.build(papers)
-    c._title_index()
-    assert c.load_index(data) and c.ready
-    assert rq._Index.covered(c._aindex.segments) == len(papers)
-
-
-def test_an_index_with_wrong_types_is_refused_not_raised(monkeypatch):
-    import marshal
-
-    monkeypatch.setattr(rc, "_SEGMENT", 64)
-    papers = common_corpus()
-    built = Corpus.build(papers)
-    built.prepare()
-    fmt, check, tsegs, asegs = marshal.loads(built.dump_index())
-    bad_title = [list(g) for g in tsegs]
-    bad_title[0][2] = "not bytes"
-    shifted = [list(g) for g in asegs]
-    for g in shifted:
-        g[0] += 1
-    for blob in [marshal.dumps((fmt, check, tuple(map(tuple, bad_title)), asegs)),
-                 marshal.dumps((fmt, check, tsegs, tuple(map(tuple, shifted)))),
-                 marshal.dumps((("arxiv-reader-index", 0, "0.0.0"), check, tsegs, asegs))]:
-        c = Corpus.build(papers)
-        assert not c.load_index(blob) and not c.ready

@@ -1,24 +1,22 @@
-"""The search data of one sequence of papers: display text, small tables, word indexes, caches."""
+"""The search data of one list of papers: display text, small tables, word indexes, caches.
+
+A corpus is made of parts (`reader.search.segments.Part`): one per digest file when it comes
+from a `SegmentStore` (each cached on its own), or slices of 8,192 papers from `Corpus.build`.
+Each part is placed at the corpus positions of the papers it shows."""
 
 from __future__ import annotations
 
-import contextlib
-import marshal
 import threading
-import time
-import zlib
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from itertools import compress
 
-from .. import __version__
 from ..model import Paper
-from ..text import display_text, display_title
-from .fold import _fold_search, _has_folded
+from .fold import _has_folded
 from .fuzzy import TitleWords
-from .index import _build_index, _Index, _Segment, _text_tokens, _tokens
 from .language import TITLE, CatTerm, DateTerm, IdTerm, Term, TextTerm, max_typos
+from .segments import Part, Placed, Stopped, pause_for, place
 
 
 class _Cancelled(Exception):
@@ -28,39 +26,35 @@ class _Cancelled(Exception):
 _CACHE_ENTRIES = 48
 _CACHE_INTS = 2_000_000
 """At most this many cached indices (4 bytes each) across the cache entries."""
-_INDEX_FORMAT = ("arxiv-reader-index", 1, __version__)
-"""Bump the number when `_Segment` or the tokenising changes; files written by another release
-of the program are ignored anyway (its display text or tokens may differ)."""
 _SEGMENT = 8192
-"""Papers per segment of the abstract index: each segment is searchable as soon as it is built."""
+"""Papers per part of `Corpus.build`: each part's index is searchable as soon as it is built."""
 _MASKS = 24
 """Word masks (one byte a paper) kept by the corpus."""
-
 
 _TermKey = tuple[int, bool, bool, bool, str]
 """What a text term's exact matches depend on (see `Corpus._key`)."""
 
 
 class Corpus:
-    """Search data for one sequence of papers, built once and never changed (rebuild it when the
-    library changes). Safe to share between threads: its caches take a lock.
+    """Search data for one sequence of papers, never changed once made (make another when the
+    library changes: parts are reused). Safe to share between threads: its caches take a lock.
 
-    `build` keeps the display titles (and their casefold), the abstracts' display text (the
-    paper's own string whenever it needs no conversion) and small per-category/per-date tables.
-    `prepare` (from a worker: it takes seconds at 100,000 papers) adds word indexes of the titles
-    and the abstracts; until they are there, searches check the text itself, with the same
-    answers, only slower."""
+    `build` (or `from_parts`) keeps the display titles (and their casefold), the abstracts'
+    display text and small per-category/per-date tables. `prepare` (from a worker: it takes
+    seconds at 100,000 papers) adds the word indexes of titles and abstracts that the parts do
+    not have yet; until they are there, searches check the text itself, with the same answers,
+    only slower."""
 
     __slots__ = (
-        "papers", "_n", "_tdisp", "_tfold", "_atext", "_ids", "_cats", "_dates",
+        "papers", "_n", "_tdisp", "_tfold", "_atext", "_ids", "_cats", "_dates", "_parts",
         "_cat_kinds", "_date_kinds", "_id_chars", "_has_abstracts", "_filters", "_lock", "_build_lock",
-        "_abuild_lock", "_exact", "_exact_ints", "_present", "_tindex", "_aindex", "_words",
-        "_masks", "_busy",
+        "_abuild_lock", "_exact", "_exact_ints", "_present", "_words", "_titles_done", "_masks", "_busy",
     )  # fmt: skip
 
     def __init__(self) -> None:
         self.papers: Sequence[Paper] = ()
         self._n = 0
+        self._parts: tuple[Placed, ...] = ()
         self._tdisp: Sequence[str] = []
         self._tfold: list[str] = []
         self._atext: list[str] = []
@@ -78,220 +72,189 @@ class Corpus:
         self._lock = threading.Lock()
         """Guards the small caches; never held for long."""
         self._build_lock = threading.Lock()
-        """Guards building the title index (the fuzzy index)."""
+        """Guards building the title indexes (the fuzzy index)."""
         self._abuild_lock = threading.Lock()
-        """Guards building the abstract index."""
+        """Guards building the abstract indexes."""
         # Global exact matches of text terms: key -> sorted array of paper indices.
         self._exact: OrderedDict[_TermKey, array[int]] = OrderedDict()
         self._exact_ints = 0
         self._present: OrderedDict[_TermKey, None] = OrderedDict()
-        self._tindex: _Index | None = None
-        """Title words (the fuzzy index too), there once complete."""
-        self._aindex = _Index()
         self._words = TitleWords([])
-        """Every title word (for the fuzzy fallback), there with the title index."""
+        """Every title word (for the fuzzy fallback), there with the title indexes."""
+        self._titles_done = False
+        """Every part has its title index (and `_words` is complete)."""
         self._masks: OrderedDict[tuple[int, bytes], tuple[bytearray, bytes | None, int]] = OrderedDict()
         """(field, word) -> (papers whose words in that field contain it, papers not covered by an
-        index, how many are)."""
+        index, how many parts have one)."""
         self._busy = 0
         """Searches running: building the abstract index gives way to them."""
 
     @classmethod
     def build(cls, papers: Sequence[Paper], titles: Sequence[str] | None = None) -> Corpus:
         """`titles`, when given, are ``display_title(p.title)`` for every paper (kept, not copied)."""
+        n = len(papers)
+        if titles is not None and len(titles) != n:
+            raise ValueError(f"{len(titles)} titles for {n} papers")
+        parts = []
+        for a in range(0, n, _SEGMENT):
+            b = min(n, a + _SEGMENT)
+            parts.append(Part.build(papers[a:b], None if titles is None else titles[a:b]))
+        c = cls.from_parts(papers, parts)
+        if titles is not None:
+            c._tdisp = titles
+        return c
+
+    @classmethod
+    def from_parts(cls, papers: Sequence[Paper], parts: Sequence[Part]) -> Corpus:
+        """The corpus of `papers` (the list shown) searched through `parts` (say, one a digest
+        file): each paper through the row of its very listing; rows of listings not shown are
+        masked out. A paper found in no part (a merged listing with text of its own) gets a small
+        part of its own."""
         c = cls()
         c.papers = papers
         n = c._n = len(papers)
-        if titles is None:
-            titles = [display_title(p.title or "") for p in papers]
-        elif len(titles) != n:
-            raise ValueError(f"{len(titles)} titles for {n} papers")
-        c._tdisp = titles
-        tfold = []
-        for t in titles:
-            f = _fold_search(t)
-            tfold.append(t if f == t else f)
-        c._tfold = tfold
-        atext = []
-        for p in papers:
-            raw = p.abstract or ""
-            shown = display_text(raw)
-            if shown == raw:
-                shown = raw  # the usual case: no second copy
-            if "\n" in shown:
-                shown = shown.replace("\n", " ")
-            atext.append(shown)
-        c._atext = atext
-        c._has_abstracts = any(atext)
+        placed, loose = place(papers, parts)
+        if loose:
+            extra = Part.build([papers[i] for i in loose])
+            placed.append(Placed.make(extra, array("i", loose)))
+        c._parts = tuple(placed)
+        tdisp: list[str] = [""] * n
+        tfold: list[str] = [""] * n
+        atext: list[str] = [""] * n
+        for pl in placed:
+            _spread(pl, tdisp, pl.part.tdisp)
+            _spread(pl, tfold, pl.part.tfold)
+            _spread(pl, atext, pl.part.atext)
+        c._tdisp, c._tfold, c._atext = tdisp, tfold, atext
+        c._has_abstracts = any(pl.part.has_abstracts for pl in placed)
+        c._tables()
+        return c
+
+    def _tables(self) -> None:
+        papers = self.papers
         ids = []
         for p in papers:
             ident = p.id or ""
             folded = ident.casefold()
             ids.append(ident if folded == ident else folded)  # share the usual all-digit ones
-        c._ids = ids
-        c._id_chars = frozenset("".join(ids))
+        self._ids = ids
+        self._id_chars = frozenset("".join(ids))
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}
         cats = []
         for p in papers:
             tup = tuple(x.casefold() for x in (p.categories or ((p.category,) if p.category else ())) if x)
             cats.append(shared.setdefault(tup, tup))
-        c._cats = cats
-        c._dates = [p.date or "" for p in papers]
-        c._cat_kinds = list(shared)
-        c._date_kinds = list(set(c._dates))
-        return c
+        self._cats = cats
+        self._dates = [p.date or "" for p in papers]
+        self._cat_kinds = list(shared)
+        self._date_kinds = list(set(self._dates))
 
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def titles(self) -> Sequence[str]:
+        """The display title of every paper."""
+        return self._tdisp
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(pl.part for pl in self._parts)
+
     # -- indexes
 
     def prepare(self, stop: threading.Event | None = None) -> None:
-        """Build the title index (also used by the fuzzy fallback) and the abstract index now.
-        Meant for a worker thread; searches may run meanwhile (they use each abstract segment as
-        soon as it is built, and building pauses while a search runs). Setting `stop` ends the
-        abstract index early (at quit): what is built stays usable, a later call goes on."""
+        """Build the title indexes (also used by the fuzzy fallback) and the abstract indexes the
+        parts do not have yet, part by part in their order. Meant for a worker thread; searches
+        may run meanwhile (they use each part's index as soon as it is built, and building pauses
+        while a search runs). Setting `stop` ends early (at quit): what is built stays usable, a
+        later call goes on."""
         self._title_index()
         if not self._has_abstracts:
             return
+        pause = pause_for(lambda: self._busy, stop)
         with self._abuild_lock:
-            atext = self._atext
-
-            def token_sets(a: int, b: int) -> Iterable[set[bytes]]:
-                for k in range(a, b):
-                    if not k & 255:
-                        if stop is not None and stop.is_set():
-                            raise _Cancelled
-                        while self._busy:
-                            time.sleep(0.002)
-                    yield _text_tokens(atext[k])
-
-            with contextlib.suppress(_Cancelled):
-                _build_index(self._aindex, token_sets, self._n, _SEGMENT)
-
-
-    # -- the indexes on disk (warm starts skip `prepare`)
-
-    def _check(self) -> tuple[int, int, int]:
-        """What the indexes were built from, cheaply: paper count, folded titles, abstract lengths."""
-        titles = zlib.crc32("\n".join(self._tfold).encode("utf-8", "surrogatepass"))
-        return self._n, titles, zlib.crc32(array("q", map(len, self._atext)).tobytes())
-
-    def dump_index(self) -> bytes | None:
-        """Both word indexes, for `load_index` in a later session; None until `ready`."""
-        if not self.ready or self._tindex is None:
-            return None
-
-        def seg(g: _Segment) -> tuple[Any, ...]:
-            return (g.base, g.size, g.dense, g.dstarts.tobytes(), g.dbits, g.rare, g.rstarts.tobytes(),
-                    g.roffs.tobytes(), g.rpost.typecode, g.rpost.tobytes())
-
-        return marshal.dumps((_INDEX_FORMAT, self._check(), tuple(map(seg, self._tindex.segments)),
-                              tuple(map(seg, self._aindex.segments))))
-
-    def load_index(self, data: bytes) -> bool:
-        """Take indexes from `dump_index` of a corpus with the same papers. False (and nothing
-        changed) when `data` is damaged, from another version or built from other text."""
-        try:
-            fmt, check, tsegs, asegs = marshal.loads(data)
-            if fmt != _INDEX_FORMAT or tuple(check) != self._check():
-                return False
-
-            def seg(row: tuple[Any, ...]) -> _Segment:
-                g = object.__new__(_Segment)
-                g.base, g.size, g.dense, dstarts, g.dbits, g.rare, rstarts, roffs, code, rpost = row
-                g.dstarts, g.rstarts, g.roffs = array("i", dstarts), array("i", rstarts), array("i", roffs)
-                g.rpost = array(code, rpost)
-                return g
-
-            title, abstract = tuple(map(seg, tsegs)), tuple(map(seg, asegs))
-            if not (_valid(title, self._n) and _valid(abstract, self._n if self._has_abstracts else None)):
-                return False
-            words: set[bytes] = set()
-            for g in title:
-                words.update(g.words())
-            vocab = sorted(w.decode("utf-8", "surrogatepass") for w in words)
-        except Exception:  # noqa: BLE001 - anything unreadable is only a cache miss
-            return False
-        # Install whichever index is still missing: a search may have built the title index
-        # (the fuzzy fallback needs it) while this file was being read.
-        with self._build_lock:
-            if self._tindex is None:
-                index = _Index()
-                index.segments = title
-                self._words = TitleWords(vocab)
-                self._tindex = index
-        with self._abuild_lock:
-            if _Index.covered(self._aindex.segments) < _Index.covered(abstract):
-                self._aindex.segments = abstract
-        return self.ready
+            for pl in self._parts:
+                try:
+                    pl.part.index_abstracts(pause)
+                except Stopped:
+                    return
 
     @property
     def ready(self) -> bool:
-        """Both indexes are built (or there are no abstracts to index)."""
-        return self._tindex is not None and (
-            not self._has_abstracts or _Index.covered(self._aindex.segments) == self._n
-        )
+        """Every index is built (or there are no abstracts to index)."""
+        return all(pl.part.indexed for pl in self._parts)
 
-    def _title_index(self, poll: Callable[[], None] | None = None) -> _Index:
-        index = self._tindex
-        if index is not None:
-            return index
+    def _title_index(self, poll: Callable[[], None] | None = None) -> None:
+        """Make sure every part has its title index and the title words are known."""
+        if self._titles_done:
+            return
         # Another thread may be building it: wait, but let `poll` abandon the wait.
         while not self._build_lock.acquire(timeout=0.05):
             if poll is not None:
                 poll()
         try:
-            if self._tindex is None:
-                tfold = self._tfold
-                index = _Index()
-                _build_index(index, lambda a, b: map(_tokens, tfold[a:b]), self._n, _SEGMENT, shift=7)
+            if not self._titles_done:
                 words: set[bytes] = set()
-                for seg in index.segments:
-                    words.update(seg.words())
+                for pl in self._parts:
+                    words.update(pl.part.index_titles().words())
                 self._words = TitleWords(sorted(w.decode("utf-8", "surrogatepass") for w in words))
-                self._tindex = index
-            return self._tindex
+                self._titles_done = True
         finally:
             self._build_lock.release()
+
+    def _papers_of_title_word(self, word: bytes) -> list[int]:
+        """The papers (corpus positions) whose title has `word` itself (after `_title_index`)."""
+        out: list[int] = []
+        for pl in self._parts:
+            seg = pl.part.tindex
+            if seg is not None:
+                out.extend(pl.globals(seg.papers_of_word(word)))
+        return out
 
     def _word_mask(self, field: int, word: bytes) -> tuple[bytearray, bytes | None] | None:
         """Papers whose `field` (TITLE or ABSTRACT) has a word containing `word` (casefolded UTF-8,
         word characters only), as one byte a paper, and the papers no index covers yet, one byte
         a paper (None: every paper is covered; the others must be checked on their text); None
-        when that field has no index yet."""
+        when that field has no index yet (titles: until every part has one)."""
         key = (field, word)
         with self._lock:
             hit = self._masks.get(key)
             if hit is not None:
                 self._masks.move_to_end(key)
+        title = field == TITLE
+        if title and not self._titles_done:
+            return None
+        segs = [pl.part.tindex if title else pl.part.aindex for pl in self._parts]
+        covered = sum(g is not None for g in segs)
+        if not covered:
+            return None
+        if hit is not None and hit[2] == covered:
+            return hit[0], hit[1]
         folded = word.strip(b"\n").decode("utf-8", "surrogatepass")
-        if field == TITLE:
-            index = self._tindex
-            if index is None:
-                return None
-            if hit is not None:
-                return hit[0], hit[1]
-            tf = self._tfold
-            mask, covered = index.mask(word, self._n, lambda where: [i for i in where if folded in tf[i]], 0.15)
-        else:
-            covered = _Index.covered(self._aindex.segments)
-            if not covered:
-                return None
-            if hit is not None and hit[2] == covered:
-                return hit[0], hit[1]
-            at = self._atext
-            ascii_ = folded.isascii()
-            mask, covered = self._aindex.mask(
-                word, self._n, lambda where: [i for i in where if _has_folded(at[i], folded, ascii_)]
-            )
-        unc = None if covered == self._n else bytes(covered) + b"\x01" * (self._n - covered)
+        ascii_ = folded.isascii()
+        mask = bytearray(self._n)
+        unc: bytearray | None = None
+        for pl, seg in zip(self._parts, segs, strict=True):
+            part = pl.part
+            if seg is None:
+                if unc is None:
+                    unc = bytearray(self._n)
+                pl.scatter(unc, b"\x01" * len(part))
+                continue
+            if title:
+                got = seg.mask(word, _in_titles(part.tfold, folded), 0.15)
+            else:
+                got = seg.mask(word, _in_abstracts(part.atext, folded, ascii_))
+            if got is not None:
+                pl.scatter(mask, got)
+        done = None if unc is None else bytes(unc)
         with self._lock:
-            self._masks[key] = (mask, unc, covered)
+            self._masks[key] = (mask, done, covered)
             self._masks.move_to_end(key)
             while len(self._masks) > _MASKS:
                 self._masks.popitem(last=False)
-        return mask, unc
+        return mask, done
 
     def _abstract(self, i: int) -> str:
         return self._atext[i]
@@ -419,17 +382,23 @@ class Corpus:
         self._words.clear_cache()
 
 
-def _valid(segments: tuple[_Segment, ...], n: int | None) -> bool:
-    """Segments read from a file cover papers 0 .. n-1 (when `n` is given) in order, with the
-    types each search relies on."""
-    if n is not None and _Index.covered(segments) != n:
-        return False
-    if segments and segments[0].base != 0:
-        return False
-    if any(a.base + a.size != b.base for a, b in zip(segments, segments[1:], strict=False)):
-        return False
-    return all(isinstance(g.dense, bytes) and isinstance(g.rare, bytes) and all(type(b) is int for b in g.dbits)
-               and len(g.dbits) + 1 == len(g.dstarts) for g in segments)
+def _in_titles(tfold: list[str], folded: str) -> Callable[[list[int]], list[int]]:
+    return lambda rows: [r for r in rows if folded in tfold[r]]
+
+
+def _in_abstracts(atext: list[str], folded: str, ascii_: bool) -> Callable[[list[int]], list[int]]:
+    return lambda rows: [r for r in rows if _has_folded(atext[r], folded, ascii_)]
+
+
+def _spread(pl: Placed, out: list[str], column: list[str]) -> None:
+    """Put a part's column at its papers' positions."""
+    if pl.contiguous:
+        shown = column if pl.live is None else list(compress(column, pl.live))
+        out[pl.start : pl.start + len(shown)] = shown
+        return
+    for r, g in enumerate(pl.at):
+        if g >= 0:
+            out[g] = column[r]
 
 
 def _intersect(a: Sequence[int], b: Sequence[int]) -> list[int]:

@@ -280,16 +280,14 @@ class _Run:
     def fuzzy(self, t: TextTerm, cur: Sequence[int]) -> list[int]:
         c = self.c
         found = c._fuzzy_refs(t.folded, self.poll)
-        segments = c._title_index(self.poll).segments
+        c._title_index(self.poll)
         vocab = c._words.vocab
         best: dict[int, float] = {}
         get = best.get
         for ref, q in found.items():
-            word = _utf8(vocab[ref])
-            for seg in segments:
-                for i in seg.papers_of_word(word):
-                    if q > get(i, 0.0):
-                        best[i] = q
+            for i in c._papers_of_title_word(_utf8(vocab[ref])):
+                if q > get(i, 0.0):
+                    best[i] = q
         self.fuzzy_hits[t] = best
         if len(cur) == c._n:
             return sorted(best)
