@@ -175,7 +175,7 @@ def _decode_segment(r: ColumnReader, n: int) -> _Segment | None:
     g = object.__new__(_Segment)
     g.base, g.size = 0, n
     g.dense, g.dstarts = _word_list(dwords)
-    g.dbits = [int.from_bytes(packed[k : k + width], "little") for k in range(0, len(packed), width)]
+    g.dbits = [int.from_bytes(packed[k : k + width], "little") for k in range(0, len(packed), width or 1)]
     g.rare, g.rstarts = _word_list(rwords)
     g.roffs = roffs
     g.rpost = array("H", rpost) if n <= 1 << 16 else rpost

@@ -74,6 +74,8 @@ class SegmentStore:
             return Part.decode(r, papers)
         except CacheMiss:
             return None
+        except Exception:  # a bug in reading an entry must not cost more than a rebuild
+            return None
 
     def keep_only(self, paths: Iterable[str]) -> None:
         """Drop the parts of every other file (deleted digests)."""
