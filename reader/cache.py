@@ -80,13 +80,18 @@ class ColumnWriter:
 
     def strings(self, values: Sequence[str]) -> None:
         """A list of strings (any characters, lone surrogates included)."""
-        offsets = array("q", [0])
-        total = 0
-        for v in values:
-            total += len(v)
-            offsets.append(total)
-        self.arr(offsets)
-        self.blob("".join(values).encode("utf-8", "surrogatepass"))
+        joined = "\x00".join(values)
+        if joined.count("\x00") == max(0, len(values) - 1):  # the usual case: split back at C speed
+            self.ints([0, len(values)])
+        else:
+            offsets = array("q", [1, 0])
+            total = 0
+            for v in values:
+                total += len(v)
+                offsets.append(total)
+            self.arr(offsets)
+            joined = "".join(values)
+        self.blob(joined.encode("utf-8", "surrogatepass"))
 
     def optional_strings(self, values: Sequence[str | None]) -> None:
         """A list of strings and Nones."""
@@ -132,12 +137,18 @@ class ColumnReader:
         return self.arr("q")
 
     def strings(self) -> list[str]:
-        offsets = self.arr("q")
+        head = self.ints()
         try:
             text = self._section(b"b").tobytes().decode("utf-8", "surrogatepass")
         except UnicodeDecodeError:
             raise CacheMiss("damaged") from None
-        if not offsets or offsets[0] != 0 or offsets[-1] != len(text):
+        if len(head) == 2 and head[0] == 0:
+            values = text.split("\x00") if head[1] else []
+            if len(values) != head[1] or (not values and text):
+                raise CacheMiss("damaged")
+            return values
+        offsets = head[1:]
+        if not head or head[0] != 1 or not offsets or offsets[0] != 0 or offsets[-1] != len(text):
             raise CacheMiss("damaged")
         if not all(map(le, offsets, islice(offsets, 1, None))):
             raise CacheMiss("damaged")
@@ -210,8 +221,12 @@ def _encode_papers(w: ColumnWriter, papers: Sequence[Paper]) -> bool:
     w.blob(bytes(p.number is not None for p in papers))
     w.ints([p.number or 0 for p in papers])
     w.ints([p.line for p in papers])
-    w.ints([len(p.categories) for p in papers])
-    w.strings([c for p in papers for c in p.categories])
+    table: dict[tuple[str, ...], int] = {}
+    w.ints([table.setdefault(p.categories, len(table)) for p in papers])
+    kinds = ["\x1f".join(t) for t in table]
+    if any(c == "" or "\x1f" in c for t in table for c in t):
+        return False
+    w.strings(kinds)
     return True
 
 
@@ -220,20 +235,15 @@ def _decode_papers(r: ColumnReader, name: str) -> list[Paper]:
     titles, abstracts = r.strings(), r.strings()
     pdfs, cats, dates = r.optional_strings(), r.optional_strings(), r.optional_strings()
     has_number, numbers, lines = r.blob(), r.ints(), r.ints()
-    counts, flat = r.ints(), r.strings()
+    which, kinds = r.ints(), r.strings()
     n = len(ids)
     if any(len(col) != n for col in (versions, titles, abstracts, pdfs, cats, dates, has_number, numbers,
-                                      lines, counts)):  # fmt: skip
+                                      lines, which)):  # fmt: skip
         raise CacheMiss("damaged")
-    if min(counts, default=0) < 0 or sum(counts) != len(flat):
+    if which and not 0 <= min(which) <= max(which) < len(kinds):
         raise CacheMiss("damaged")
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-    categories = []
-    k = 0
-    for c in counts:
-        tup = tuple(flat[k : k + c])
-        categories.append(shared.setdefault(tup, tup))
-        k += c
+    table = [tuple(k.split("\x1f")) if k else () for k in kinds]
+    categories = list(map(table.__getitem__, which))
     number: list[int | None] = [v if h else None for v, h in zip(numbers, has_number, strict=True)]
     names = [name] * n
     # Rows of exactly Paper's fields: built as tuples (half the cost of calling Paper for each).

@@ -13,15 +13,16 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, islice, repeat
+from operator import is_, le, lt
 
 from ..cache import CacheMiss, ColumnReader, ColumnWriter
 from ..model import Paper
 from ..text import display_text, display_title
 from .fold import _fold_search
-from .index import _Segment, _text_tokens, _tokens, _word_list
+from .index import _Segment, _text_tokens, _tokens
 
-_FORMAT = 1
+_FORMAT = 2
 """Bump when a part's cache form, the display text or the tokenising changes."""
 
 
@@ -149,8 +150,10 @@ def _encode_segment(w: ColumnWriter, seg: _Segment | None) -> None:
     width = (seg.size + 7) >> 3
     w.ints([seg.size, len(seg.dbits), width])
     w.blob(seg.dense)
+    w.arr(seg.dstarts)
     w.blob(b"".join(b.to_bytes(width, "little") for b in seg.dbits))
     w.blob(seg.rare)
+    w.arr(seg.rstarts)
     w.arr(seg.roffs)
     w.arr(array("i", seg.rpost))
 
@@ -162,35 +165,32 @@ def _decode_segment(r: ColumnReader, n: int) -> _Segment | None:
     if len(head) != 3 or head[0] != n or head[2] != (n + 7) >> 3:
         raise CacheMiss("damaged")
     ndense, width = head[1], head[2]
-    dense, packed, rare = r.blob(), r.blob(), r.blob()
-    roffs, rpost = r.arr("i"), r.arr("i")
-    dwords = _words(dense)
-    rwords = _words(rare)
-    if len(dwords) != ndense or len(packed) != ndense * width or len(roffs) != len(rwords) + 1:
+    dense, dstarts, packed = r.blob(), r.arr("i"), r.blob()
+    rare, rstarts, roffs, rpost = r.blob(), r.arr("i"), r.arr("i"), r.arr("i")
+    _check_words(dense, dstarts)
+    _check_words(rare, rstarts)
+    if len(dstarts) != ndense + 1 or len(packed) != ndense * width or len(roffs) != len(rstarts):
         raise CacheMiss("damaged")
-    if roffs[0] != 0 or roffs[-1] != len(rpost) or any(a > b for a, b in zip(roffs, roffs[1:], strict=False)):
+    if roffs[0] != 0 or roffs[-1] != len(rpost) or not all(map(le, roffs, islice(roffs, 1, None))):
         raise CacheMiss("damaged")
     if rpost and not 0 <= min(rpost) <= max(rpost) < n:
         raise CacheMiss("damaged")
     g = object.__new__(_Segment)
     g.base, g.size = 0, n
-    g.dense, g.dstarts = _word_list(dwords)
+    g.dense, g.dstarts, g.rare, g.rstarts, g.roffs = dense, dstarts, rare, rstarts, roffs
     g.dbits = [int.from_bytes(packed[k : k + width], "little") for k in range(0, len(packed), width or 1)]
-    g.rare, g.rstarts = _word_list(rwords)
-    g.roffs = roffs
     g.rpost = array("H", rpost) if n <= 1 << 16 else rpost
     return g
 
 
-def _words(blob: bytes) -> list[bytes]:
-    if len(blob) < 2 or blob[:1] != b"\n" or blob[-1:] != b"\n":
+def _check_words(blob: bytes, starts: array[int]) -> None:
+    """Words joined by "\\n" (one before and after) and where each starts, as `_word_list` makes them."""
+    if len(blob) < 2 or blob[:1] != b"\n" or blob[-1:] != b"\n" or not starts:
         raise CacheMiss("damaged")
-    if len(blob) == 2:
-        return []
-    words = blob[1:-1].split(b"\n")
-    if b"" in words:
+    if starts[0] != 1 or starts[-1] != len(blob) or blob.count(b"\n") != len(starts):
         raise CacheMiss("damaged")
-    return words
+    if not all(map(lt, starts, islice(starts, 1, None))):
+        raise CacheMiss("damaged")
 
 
 # ------------------------------------------------------------------------------------ placement
@@ -237,36 +237,69 @@ class Placed:
 def place(papers: Sequence[Paper], parts: Sequence[Part]) -> tuple[list[Placed], list[int]]:
     """Where each paper of `papers` is searched: the row of a part with its very text (the same
     object, else the same source line with the same title and abstract, else any listing with the
-    same identifier and text). Returns the placed parts and the papers found in none."""
-    where: dict[int, tuple[int, int]] = {}
+    same identifier and text). Returns the placed parts and the papers found in none.
+
+    The usual case is cheap: a part whose rows are, object for object, a run of `papers` is placed
+    there whole; only the other parts and papers are matched one by one."""
+    placed: list[Placed | None] = [None] * len(parts)
+    first = {id(part.papers[0]): k for k, part in enumerate(parts) if len(part)}
+    rest: list[int] = []
+    i, n = 0, len(papers)
+    while i < n:
+        k = first.get(id(papers[i]))
+        if k is not None and placed[k] is None:
+            rows = parts[k].papers
+            m = len(rows)
+            if i + m <= n and all(map(is_, rows, papers[i : i + m])):
+                placed[k] = Placed(parts[k], array("i", range(i, i + m)), i, None, True)
+                i += m
+                continue
+        rest.append(i)
+        i += 1
     for k, part in enumerate(parts):
-        where.update(zip(map(id, part.papers), ((k, r) for r in range(len(part))), strict=True))
-    ats = [array("i", [-1]) * len(part) for part in parts]
+        if not len(part) and placed[k] is None:
+            placed[k] = Placed(part, array("i"), 0, None, True)
+    left = [k for k, pl in enumerate(placed) if pl is None]
+    loose = _place_rows(papers, rest, parts, left, placed) if left or rest else []
+    return [pl for pl in placed if pl is not None], loose
+
+
+def _place_rows(papers: Sequence[Paper], which: list[int], parts: Sequence[Part], left: list[int],
+                placed: list[Placed | None]) -> list[int]:  # fmt: skip
+    """Place the papers `which` in the parts `left`, row by row; the papers found in none."""
+    where: dict[int, tuple[int, int]] = {}
+    for k in left:
+        where.update(zip(map(id, parts[k].papers), zip(repeat(k), range(len(parts[k]))), strict=True))
+    ats = {k: array("i", [-1]) * len(parts[k]) for k in left}
     loose: list[int] = []
     by_source: dict[tuple[str, int], tuple[int, int]] | None = None
     by_id: dict[str, list[tuple[int, int]]] | None = None
-    for i, p in enumerate(papers):
+    for i in which:
+        p = papers[i]
         hit = where.get(id(p))
         if hit is None:
             if by_source is None:
-                by_source, by_id = _other_keys(parts)
+                by_source, by_id = _other_keys(parts, left)
             hit = _same_text(p, parts, by_source, by_id or {})
         if hit is None or ats[hit[0]][hit[1]] >= 0:
             loose.append(i)
         else:
             ats[hit[0]][hit[1]] = i
-    return [Placed.make(part, at) for part, at in zip(parts, ats, strict=True)], loose
+    for k in left:
+        placed[k] = Placed.make(parts[k], ats[k])
+    return loose
 
 
 _Row = tuple[int, int]
 """(part, row)"""
 
 
-def _other_keys(parts: Sequence[Part]) -> tuple[dict[tuple[str, int], _Row], dict[str, list[_Row]]]:
+def _other_keys(parts: Sequence[Part], which: list[int]) -> tuple[dict[tuple[str, int], _Row],
+                                                                    dict[str, list[_Row]]]:  # fmt: skip
     by_source: dict[tuple[str, int], _Row] = {}
     by_id: dict[str, list[_Row]] = {}
-    for k, part in enumerate(parts):
-        for r, p in enumerate(part.papers):
+    for k in which:
+        for r, p in enumerate(parts[k].papers):
             by_source[(p.path, p.line)] = (k, r)
             if p.id:
                 by_id.setdefault(p.id, []).append((k, r))
