@@ -271,3 +271,16 @@ def test_papers_shown_in_another_order_than_their_files(tmp_path):
     corpus = store.corpus(edited, library_files(lib))  # text of its own: searched through a small extra part
     assert answers(corpus) == answers(scratch(edited))
     assert store.built == 5
+
+
+def test_the_segment_timing_tool_builds_only_the_new_digest(tmp_path, capsys):
+    from reader.devtools.search_bench import segments
+
+    lib_dir = tmp_path / "digests"
+    lib_dir.mkdir()
+    make_library(lib_dir, 3)
+    new = tmp_path / "2019-07-25.md"
+    write_digest(new, 25, "cs.CV", [("1907.05555", "New", "news")])
+    got = segments(str(lib_dir), str(new), str(tmp_path / "cache"))
+    assert got["segments_built"] == 1 and got["warm_ready"] == 1.0
+    assert not (lib_dir / new.name).exists()  # the folder is left as it was

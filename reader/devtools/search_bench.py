@@ -133,6 +133,58 @@ def bench(sizes: Sequence[tuple[int, bool]] = ((100_000, True), (1_000_000, Fals
         gc.collect()
 
 
+def segments(folder: str, new_digest: str | None = None, cache_dir: str | None = None) -> dict[str, float]:
+    """Time the per-digest search segments on a library folder: a warm load (parse cache and
+    segments from `cache_dir`, filled first when empty) and, with `new_digest` (a digest file
+    outside the folder), the morning: that file copied in, then only its segment built. Each
+    figure is one run in this process; print and return them."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from ..cache import ParseCache
+    from ..search.store import SegmentStore
+
+    tmp = tempfile.mkdtemp(prefix="search-bench-")
+    try:
+        cache = ParseCache(Path(cache_dir or tmp))
+        lib = load([folder], cache=cache)
+        first = SegmentStore(cache)
+        corpus = first.library_corpus(lib)
+        corpus.prepare()
+        first.save()
+        out: dict[str, float] = {}
+        t0 = time.perf_counter()
+        lib = load([folder], cache=cache)
+        store = SegmentStore(cache)
+        corpus = store.library_corpus(lib)
+        out["warm_load_s"] = time.perf_counter() - t0
+        out["warm_ready"] = float(corpus.ready)
+        out["papers"] = float(len(corpus))
+        if new_digest is not None:
+            copied = Path(folder) / Path(new_digest).name
+            shutil.copyfile(new_digest, copied)
+            try:
+                lib = load([folder], cache=cache)
+                before = store.built
+                t0 = time.perf_counter()
+                corpus = store.library_corpus(lib)
+                corpus.prepare()
+                out["new_digest_index_s"] = time.perf_counter() - t0
+                out["segments_built"] = float(store.built - before)
+                t0 = time.perf_counter()
+                scratch = Corpus.build(lib.papers)
+                scratch.prepare()
+                out["whole_library_index_s"] = time.perf_counter() - t0
+            finally:
+                copied.unlink()
+        for key, value in out.items():
+            print(f"  {key:24} {value:10.3f}", flush=True)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -142,6 +194,12 @@ if __name__ == "__main__":
     ap.add_argument("--titles", type=int, default=1_000_000, help="papers with titles only (0 to skip)")
     ap.add_argument("--digests", help="load the papers with abstracts from this folder instead")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--segments", metavar="FOLDER", help="time the per-digest segments of this library instead")
+    ap.add_argument("--new-digest", metavar="FILE", help="with --segments: the digest that arrives in the morning")
+    ap.add_argument("--cache", metavar="DIR", help="with --segments: the cache directory (default: a fresh one)")
     args = ap.parse_args()
+    if args.segments:
+        segments(args.segments, args.new_digest, args.cache)
+        raise SystemExit(0)
     bench([(n, a) for n, a in ((args.papers, True), (args.titles, False)) if n > 0], repeat=args.repeat,
           digests=args.digests)
