@@ -204,13 +204,16 @@ def _discard(path: Path) -> None:
 
 _PAPER_FIELDS = ("id", "version", "title", "abstract", "pdf_url", "category", "date", "number", "path",
                  "line", "categories")  # fmt: skip
-"""The fields this entry format knows how to store; a `Paper` with any other field is not cached
-(a newer `Paper` then needs this list and the writer below extended, with `_CACHE_VERSION`)."""
+"""The fields of `Paper` this format stores in its own way. Fields added after them are stored
+by the type of their values (text or None, tuples of text, whole numbers or None); the entry
+names every field, so an entry written for another `Paper` is a miss."""
 
 
 def _encode_papers(w: ColumnWriter, papers: Sequence[Paper]) -> bool:
-    if Paper._fields != _PAPER_FIELDS:
+    fields = Paper._fields
+    if fields[: len(_PAPER_FIELDS)] != _PAPER_FIELDS:
         return False
+    w.strings(list(fields))
     w.optional_strings([p.id for p in papers])
     w.optional_strings([p.version for p in papers])
     w.strings([p.title for p in papers])
@@ -218,38 +221,86 @@ def _encode_papers(w: ColumnWriter, papers: Sequence[Paper]) -> bool:
     w.optional_strings([p.pdf_url for p in papers])
     w.optional_strings([p.category for p in papers])
     w.optional_strings([p.date for p in papers])
-    w.blob(bytes(p.number is not None for p in papers))
-    w.ints([p.number or 0 for p in papers])
+    _encode_optional_ints(w, [p.number for p in papers])
     w.ints([p.line for p in papers])
+    if not _encode_tuples(w, [p.categories for p in papers]):
+        return False
+    return all(_encode_column(w, [p[k] for p in papers]) for k in range(len(_PAPER_FIELDS), len(fields)))
+
+
+def _encode_optional_ints(w: ColumnWriter, values: Sequence[int | None]) -> None:
+    w.blob(bytes(v is not None for v in values))
+    w.ints([v or 0 for v in values])
+
+
+def _decode_optional_ints(r: ColumnReader) -> list[int | None]:
+    present, values = r.blob(), r.ints()
+    if len(present) != len(values):
+        raise CacheMiss("damaged")
+    return [v if h else None for v, h in zip(values, present, strict=True)]
+
+
+def _encode_tuples(w: ColumnWriter, values: Sequence[tuple[str, ...]]) -> bool:
+    """Tuples of non-empty text without U+001F, as a table of the distinct ones and an index each."""
     table: dict[tuple[str, ...], int] = {}
-    w.ints([table.setdefault(p.categories, len(table)) for p in papers])
-    kinds = ["\x1f".join(t) for t in table]
+    w.ints([table.setdefault(v, len(table)) for v in values])
     if any(c == "" or "\x1f" in c for t in table for c in t):
         return False
-    w.strings(kinds)
+    w.strings(["\x1f".join(t) for t in table])
     return True
 
 
-def _decode_papers(r: ColumnReader, name: str) -> list[Paper]:
-    ids, versions = r.optional_strings(), r.optional_strings()
-    titles, abstracts = r.strings(), r.strings()
-    pdfs, cats, dates = r.optional_strings(), r.optional_strings(), r.optional_strings()
-    has_number, numbers, lines = r.blob(), r.ints(), r.ints()
+def _decode_tuples(r: ColumnReader) -> list[tuple[str, ...]]:
     which, kinds = r.ints(), r.strings()
-    n = len(ids)
-    if any(len(col) != n for col in (versions, titles, abstracts, pdfs, cats, dates, has_number, numbers,
-                                      lines, which)):  # fmt: skip
-        raise CacheMiss("damaged")
     if which and not 0 <= min(which) <= max(which) < len(kinds):
         raise CacheMiss("damaged")
     table = [tuple(k.split("\x1f")) if k else () for k in kinds]
-    categories = list(map(table.__getitem__, which))
-    number: list[int | None] = [v if h else None for v, h in zip(numbers, has_number, strict=True)]
-    names = [name] * n
+    return list(map(table.__getitem__, which))
+
+
+def _encode_column(w: ColumnWriter, values: list[Any]) -> bool:
+    """A further field's values, by their type; False when this format cannot store them."""
+    if all(v is None or type(v) is str for v in values):
+        w.ints([0])
+        w.optional_strings(values)
+        return True
+    if all(v is None or type(v) is int for v in values):
+        w.ints([1])
+        _encode_optional_ints(w, values)
+        return True
+    if all(type(v) is tuple and all(type(x) is str for x in v) for v in values):
+        w.ints([2])
+        return _encode_tuples(w, values)
+    return False
+
+
+def _decode_column(r: ColumnReader) -> list[Any]:
+    kind = list(r.ints())
+    if kind == [0]:
+        return r.optional_strings()
+    if kind == [1]:
+        return _decode_optional_ints(r)
+    if kind == [2]:
+        return _decode_tuples(r)
+    raise CacheMiss("damaged")
+
+
+def _decode_papers(r: ColumnReader, name: str) -> list[Paper]:
+    if r.strings() != list(Paper._fields):
+        raise CacheMiss("written for another Paper")
+    ids, versions = r.optional_strings(), r.optional_strings()
+    titles, abstracts = r.strings(), r.strings()
+    pdfs, cats, dates = r.optional_strings(), r.optional_strings(), r.optional_strings()
+    number, lines, categories = _decode_optional_ints(r), r.ints(), _decode_tuples(r)
+    names = [name] * len(ids)
+    columns: list[Sequence[Any]] = [ids, versions, titles, abstracts, pdfs, cats, dates, number, names, lines,
+                                    categories]  # fmt: skip
+    columns += [_decode_column(r) for _ in range(len(_PAPER_FIELDS), len(Paper._fields))]
+    if any(len(col) != len(ids) for col in columns):
+        raise CacheMiss("damaged")
     # Rows of exactly Paper's fields: built as tuples (half the cost of calling Paper for each).
     make = partial(tuple.__new__, Paper)
-    return list(map(make, zip(ids, versions, titles, abstracts, pdfs, cats, dates, number, names, lines,
-                              categories, strict=True)))  # fmt: skip
+    return list(map(make, zip(*columns, strict=True)))
 
 
 class ParseCache:

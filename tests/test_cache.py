@@ -98,3 +98,31 @@ def test_any_bytes_are_read_or_refused_with_a_miss(data):
         r.ints()
     except CacheMiss:
         pass
+
+
+def test_papers_with_more_fields_round_trip_and_old_entries_are_misses(tmp_path, monkeypatch):
+    """`Paper` gains trailing fields (authors, first_seen...): they are stored by their type, and
+    an entry written for the older `Paper` is a miss, not a paper with fields missing."""
+    from typing import NamedTuple
+
+    import reader.cache
+    from reader.formats import ParseResult
+    from reader.model import Paper
+
+    digest = tmp_path / "d.md"
+    digest.write_text("x")
+    st = digest.stat()
+    cache = ParseCache(tmp_path / "cache")
+    old = Paper("1907.00001", "2", "T", "A", None, "cs.CV", "2019-07-09", 1, str(digest), 3, ("cs.CV",))
+    cache.put(digest, st, ParseResult([old], [], [], "markdown"))
+    assert cache.get(digest, st).papers == [old]
+
+    fields = [(f, Paper.__annotations__[f]) for f in Paper._fields]
+    Wider = NamedTuple("Wider", [*fields, ("authors", "str | None"), ("tags", "tuple[str, ...]"),
+                                 ("first", "int | None")])  # fmt: skip
+    Wider.__new__.__defaults__ = ((), None, (), None)
+    monkeypatch.setattr(reader.cache, "Paper", Wider)
+    assert cache.get(digest, st) is None  # written for the narrower Paper
+    wide = [Wider(*old, "A. Author", ("x", "y"), 7), Wider(*old, None, (), None)]
+    cache.put(digest, st, ParseResult(wide, [], [], "markdown"))
+    assert cache.get(digest, st).papers == wide
