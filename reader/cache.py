@@ -19,6 +19,7 @@ import hashlib
 import os
 import struct
 import sys
+import zlib
 from array import array
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -54,7 +55,9 @@ class CacheMiss(Exception):
 
 # ------------------------------------------------------------------------------- column format
 
-_MAGIC = b"arxr\x01"
+_MAGIC = b"arxr\x02"
+_CRC = struct.Struct("<I")
+"""After the magic: the CRC-32 of the rest, so a damaged entry is a miss, not wrong answers."""
 _HEADER = struct.Struct("<BQ")
 """A section: its kind and its length in bytes."""
 
@@ -63,7 +66,7 @@ class ColumnWriter:
     """Sections of bytes, arrays and lists of strings, written in order, read back in order."""
 
     def __init__(self) -> None:
-        self.parts: list[bytes] = [_MAGIC]
+        self.parts: list[bytes] = []
 
     def _section(self, kind: bytes, payload: bytes) -> None:
         self.parts.append(_HEADER.pack(kind[0], len(payload)))
@@ -100,17 +103,21 @@ class ColumnWriter:
         self.strings([v for v in values if v is not None])
 
     def getvalue(self) -> bytes:
-        return b"".join(self.parts)
+        body = b"".join(self.parts)
+        return _MAGIC + _CRC.pack(zlib.crc32(body)) + body
 
 
 class ColumnReader:
     """Reads what `ColumnWriter` wrote. Raises CacheMiss, and nothing else, for any input."""
 
     def __init__(self, data: bytes) -> None:
-        if not data.startswith(_MAGIC):
+        start = len(_MAGIC) + _CRC.size
+        if not data.startswith(_MAGIC) or len(data) < start:
             raise CacheMiss("not a cache entry")
         self.data = memoryview(data)
-        self.pos = len(_MAGIC)
+        if _CRC.unpack_from(data, len(_MAGIC))[0] != zlib.crc32(self.data[start:]):
+            raise CacheMiss("damaged")
+        self.pos = start
 
     def _section(self, kind: bytes) -> memoryview:
         end = self.pos + _HEADER.size

@@ -6,6 +6,7 @@ import os
 import resource
 import shutil
 import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,9 @@ def test_a_damaged_entry_is_a_miss(tmp_path, damage):
             data = os.urandom(len(data))
         elif damage == "huge-count":  # a marshal tuple of 2**31 items: 16 GB if it were trusted
             data = b"(" + (2**31 - 1).to_bytes(4, "little")
-        else:  # a section that claims far more bytes than the file has
-            data = data[:5] + struct.pack("<BQ", ord("q"), 2**62) + data[14:]
+        else:  # a section that claims far more bytes than the file has (the CRC made to match)
+            body = struct.pack("<BQ", ord("q"), 2**62) + data[18:]
+            data = data[:5] + struct.pack("<I", zlib.crc32(body)) + body
         entry.write_bytes(data)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     again = load([lib_dir], cache=cache)
@@ -92,8 +94,11 @@ def test_columns_round_trip(strings, ints, blob):
 @settings(max_examples=300)
 @given(st.binary(max_size=200))
 def test_any_bytes_are_read_or_refused_with_a_miss(data):
+    import zlib
+
+    data = struct.pack("<I", zlib.crc32(data[4:])) + data[4:] if len(data) >= 4 else data  # past the CRC
     try:
-        r = ColumnReader(b"arxr\x01" + data)
+        r = ColumnReader(b"arxr\x02" + data)
         r.optional_strings()
         r.ints()
     except CacheMiss:

@@ -11,7 +11,7 @@ import operator
 from array import array
 from bisect import bisect_right
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, chain, compress, repeat
 
 from .fold import _utf8
@@ -104,6 +104,33 @@ class _Segment:
         get, append = papers.__getitem__, list.append
         for j, toks in enumerate(token_sets):
             deque(map(append, map(get, toks), repeat(j)), 0)
+        self._fill(papers, shift)
+
+    @classmethod
+    def merged(cls, segments: Sequence[_Segment], shift: int = 5) -> _Segment:
+        """One segment for the papers of `segments` one after the other (their own words and
+        papers, so no text is read again)."""
+        papers: defaultdict[bytes, list[int]] = defaultdict(list)
+        base = 0
+        for seg in segments:
+            size = seg.size
+            rows = range(base, base + size)
+            dwords = seg.dense[1:-1].split(b"\n") if len(seg.dense) > 2 else []
+            for w, bits in zip(dwords, seg.dbits, strict=True):
+                papers[w].extend(compress(rows, _bits_to_mask(bits, size)))
+            rwords = seg.rare[1:-1].split(b"\n") if len(seg.rare) > 2 else []
+            offs, post = seg.roffs, seg.rpost
+            for k, w in enumerate(rwords):
+                got = post[offs[k] : offs[k + 1]]
+                papers[w].extend(map(base.__add__, got) if base else got)
+            base += size
+        out = object.__new__(cls)
+        out.base, out.size = 0, base
+        out._fill(papers, shift)
+        return out
+
+    def _fill(self, papers: dict[bytes, list[int]], shift: int) -> None:
+        size = self.size
         dense: list[bytes] = []
         dbits: list[int] = []
         rare: list[bytes] = []

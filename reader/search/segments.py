@@ -13,7 +13,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 from operator import is_, le, lt
 
 from ..cache import CacheMiss, ColumnReader, ColumnWriter
@@ -70,6 +70,21 @@ class Part:
 
     def __len__(self) -> int:
         return len(self.papers)
+
+    @classmethod
+    def merged(cls, parts: Sequence[Part]) -> Part:
+        """One part for the rows of `parts` one after the other, with their indexes merged when
+        every one has its index (see `_Segment.merged`)."""
+        papers = list(chain.from_iterable(p.papers for p in parts))
+        out = cls(papers, list(chain.from_iterable(p.tdisp for p in parts)),
+                  list(chain.from_iterable(p.tfold for p in parts)),
+                  list(chain.from_iterable(p.atext for p in parts)))  # fmt: skip
+        tsegs = [p.tindex for p in parts]
+        if all(g is not None for g in tsegs):
+            out.tindex = _Segment.merged([g for g in tsegs if g is not None], shift=7)
+        if out.has_abstracts and all(p.aindex is not None or not p.has_abstracts for p in parts):
+            out.aindex = _Segment.merged([p.aindex or _Segment(0, len(p), repeat(set(), len(p))) for p in parts])
+        return out
 
     def rebind(self, papers: Sequence[Paper]) -> Part:
         """This part for another list of the same papers (the file read again, unchanged)."""
@@ -187,6 +202,8 @@ def _check_words(blob: bytes, starts: array[int]) -> None:
     """Words joined by "\\n" (one before and after) and where each starts, as `_word_list` makes them."""
     if len(blob) < 2 or blob[:1] != b"\n" or blob[-1:] != b"\n" or not starts:
         raise CacheMiss("damaged")
+    if blob == b"\n\n" and list(starts) == [1]:
+        return  # no words
     if starts[0] != 1 or starts[-1] != len(blob) or blob.count(b"\n") != len(starts):
         raise CacheMiss("damaged")
     if not all(map(lt, starts, islice(starts, 1, None))):
