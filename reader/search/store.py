@@ -203,13 +203,12 @@ class SegmentStore:
             parts = self.parts(members)
             if not all(p.indexed for p in parts):
                 continue
-            group = Part.merged(parts)
+            # Written, not kept: this session's corpus searches the members; the next reads it.
+            self._write(_group_path(key), (len(members),), Part.merged(parts))
             self.merged += 1
-            self._write(_group_path(key), (len(members),), group)
             done += 1
             with self._lock:
                 self._pending.pop(key, None)
-                self._groups[key] = (tuple(id(rows) for _, _, rows in members), group)
         return done
 
     def _write(self, key: str, stamp: Stamp, part: Part) -> None:
