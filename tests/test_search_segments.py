@@ -330,3 +330,19 @@ def test_groups_of_digests_are_merged_and_only_the_changed_group_again(tmp_path,
     assert answers(morning) == answers(scratch(lib.papers))
     again = SegmentStore(cache)
     assert answers(again.library_corpus(lib)) == answers(scratch(lib.papers)) and again.built == 0
+
+
+def test_saving_stops_between_groups_when_asked(tmp_path):
+    """Quitting the app must not wait for the merging of groups."""
+    import threading
+
+    lib_dir = tmp_path / "digests"
+    lib_dir.mkdir()
+    make_library(lib_dir, 4)
+    cache = ParseCache(tmp_path / "cache")
+    store = SegmentStore(cache)
+    store.library_corpus(load([lib_dir], cache=cache)).prepare()
+    stop = threading.Event()
+    stop.set()
+    assert store.save(stop) == 4 and store.merged == 0  # the digests' own segments are written
+    assert store.save() == store.merged  # the groups, later

@@ -186,9 +186,10 @@ class SegmentStore:
             self._pending[key] = members
         return None
 
-    def save(self) -> int:
+    def save(self, stop: threading.Event | None = None) -> int:
         """Write every part that has more than its cache entry (once indexed), then merge and
-        write the groups whose members are all indexed; how many entries were written."""
+        write the groups whose members are all indexed (each takes a fraction of a second;
+        setting `stop` ends this between two); how many entries were written."""
         if self.cache is None:
             return 0
         with self._lock:
@@ -200,6 +201,8 @@ class SegmentStore:
             self._write(key, stamp, part)
         done = len(todo)
         for key, members in pending:
+            if stop is not None and stop.is_set():
+                break
             parts = self.parts(members)
             if not all(p.indexed for p in parts):
                 continue

@@ -339,7 +339,7 @@ class ReaderApp(App[int]):
         # Then the word indexes the cached segments lacked; filtering works meanwhile, only slower.
         if not corpus.ready:
             corpus.prepare(self._stopping)
-            segments.save()
+            segments.save(self._stopping)
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)
