@@ -346,3 +346,27 @@ def test_saving_stops_between_groups_when_asked(tmp_path):
     stop.set()
     assert store.save(stop) == 4 and store.merged == 0  # the digests' own segments are written
     assert store.save() == store.merged  # the groups, later
+
+
+def test_word_indexes_over_placed_segments_answer_like_the_text(tmp_path):
+    """Enough papers for the word indexes to be used (a search checks fewer than 512 on their
+    text), cross-listed papers whose other rows are masked, segments placed out of order, and
+    title indexes on only some segments: every answer is the text's."""
+    rng = random.Random(11)
+    for day in range(1, 13):
+        write_digest(tmp_path / f"2019-07-{day:02d}.md", day, rng.choice(["cs.CV", "cs.LG"]),
+                     random_papers(rng, 80, ids=2000))  # fmt: skip
+    lib = load([tmp_path])
+    assert 600 < len(lib.papers) < sum(len(rows) for rows in lib.file_papers)  # some cross-listed
+    shuffled = list(lib.papers)
+    random.Random(2).shuffle(shuffled)
+    for papers in (lib.papers, shuffled):
+        expected = answers(scratch(papers))  # no index: every paper checked on its text
+        store = SegmentStore(None)
+        corpus = store.corpus(papers, reversed(library_files(lib)))
+        for k, part in enumerate(corpus.parts):
+            if k % 2:
+                part.index_titles()
+        assert answers(corpus) == expected
+        corpus.prepare()
+        assert corpus.ready and answers(corpus) == expected

@@ -168,11 +168,18 @@ class Corpus:
         parts do not have yet, part by part in their order. Meant for a worker thread; searches
         may run meanwhile (they use each part's index as soon as it is built, and building pauses
         while a search runs). Setting `stop` ends early (at quit): what is built stays usable, a
-        later call goes on."""
+        later call goes on. Titles come first, part by part: a title word is answered from the
+        parts indexed so far (newest first when the parts are in that order)."""
+        pause = pause_for(lambda: self._busy, stop)
+        try:
+            for pl in self._parts:
+                pause()
+                pl.part.index_titles()
+        except Stopped:
+            return
         self._title_index()
         if not self._has_abstracts:
             return
-        pause = pause_for(lambda: self._busy, stop)
         with self._abuild_lock:
             for pl in self._parts:
                 try:
@@ -216,15 +223,13 @@ class Corpus:
         """Papers whose `field` (TITLE or ABSTRACT) has a word containing `word` (casefolded UTF-8,
         word characters only), as one byte a paper, and the papers no index covers yet, one byte
         a paper (None: every paper is covered; the others must be checked on their text); None
-        when that field has no index yet (titles: until every part has one)."""
+        when that field has no index yet."""
         key = (field, word)
         with self._lock:
             hit = self._masks.get(key)
             if hit is not None:
                 self._masks.move_to_end(key)
         title = field == TITLE
-        if title and not self._titles_done:
-            return None
         segs = [pl.part.tindex if title else pl.part.aindex for pl in self._parts]
         covered = sum(g is not None for g in segs)
         if not covered:

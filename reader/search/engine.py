@@ -224,8 +224,9 @@ class _Run:
         # One character is in most titles: scanning them beats OR-ing and verifying segments.
         if test.title_scan and word and use_index and len(n) > 1:
             got = c._word_mask(TITLE, t.utf8)
-            if got is not None:
-                test.mask, test.title_scan = got[0], False
+            if got is not None:  # titles no index covers yet are still checked on their text
+                test.mask, test.tunc = got
+                test.title_scan = test.tunc is not None
         if in_abs and use_index:
             got = c._word_mask(ABSTRACT, t.utf8) if word else self.prefilter(t)
             if got is not None:
@@ -342,8 +343,8 @@ def _clause_cost(clause: Clause, corpus: Corpus) -> tuple[int, int]:
 class _Tester:
     """`_Run.tester`'s answer: chunk of papers -> those whose casefolded text has the term."""
 
-    __slots__ = ("c", "n", "start", "end", "anchored", "n_ascii", "mask", "title_scan", "in_id", "in_abs",
-                 "amask", "unc", "abs_exact")  # fmt: skip
+    __slots__ = ("c", "n", "start", "end", "anchored", "n_ascii", "mask", "title_scan", "tunc", "in_id",
+                 "in_abs", "amask", "unc", "abs_exact")  # fmt: skip
 
     def __init__(self, c: Corpus, t: TextTerm) -> None:
         self.c = c
@@ -353,7 +354,9 @@ class _Tester:
         self.mask: bytes | bytearray | None = None
         """Exact matches (title words, identifiers, abstract words of covered papers), when known."""
         self.title_scan = bool(t.fields & TITLE)
-        """Titles are checked on their text."""
+        """Titles are checked on their text (those of `tunc` only, when given)."""
+        self.tunc: bytes | None = None
+        """One byte a paper: 1 where no title index covers it (None: `mask` has no title part)."""
         self.in_id = False
         """Identifiers are checked on their text."""
         self.in_abs = False
@@ -391,9 +394,11 @@ class _Tester:
 
     def direct(self, chunk: Sequence[int]) -> list[int]:
         """The papers of `chunk` whose title or identifier has the term (or that `mask` has)."""
-        mask, title_scan, in_id = self.mask, self.title_scan, self.in_id
+        mask, title_scan, in_id, tunc = self.mask, self.title_scan, self.in_id, self.tunc
         tf, ids, n, start, end = self.c._tfold, self.c._ids, self.n, self.start, self.end
         if mask is not None:
+            if tunc is not None:
+                return [i for i in chunk if mask[i] or (tunc[i] and n in tf[i]) or (in_id and n in ids[i])]
             if title_scan or in_id:
                 return [i for i in chunk if mask[i] or (title_scan and _contains(tf[i], n, start, end))
                         or (in_id and n in ids[i])]  # fmt: skip
