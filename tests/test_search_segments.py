@@ -370,3 +370,29 @@ def test_word_indexes_over_placed_segments_answer_like_the_text(tmp_path):
         assert answers(corpus) == expected
         corpus.prepare()
         assert corpus.ready and answers(corpus) == expected
+
+
+def test_merged_segments_index_like_one_built_from_the_text(tmp_path):
+    from reader.search.segments import Part
+
+    rng = random.Random(8)
+    parts = []
+    for k in range(5):
+        write_digest(tmp_path / f"2019-07-0{k + 1}.md", k + 1, "cs.CV", random_papers(rng, rng.randint(0, 40), 500))
+    lib = load([tmp_path])
+    for rows in lib.file_papers:
+        part = Part.build(rows)
+        part.index_titles()
+        part.index_abstracts()
+        parts.append(part)
+    merged = Part.merged(parts)
+    whole = Part.build([p for rows in lib.file_papers for p in rows])
+    whole.index_titles()
+    whole.index_abstracts()
+    assert merged.tdisp == whole.tdisp and merged.atext == whole.atext
+    needles = [b"seg", b"\nvox", b"ing\n", b"\ndeep\n", b"a", b"stra", b"\xc3\x9f", b"zzz"]
+    for field in ("tindex", "aindex"):
+        a, b = getattr(merged, field), getattr(whole, field)
+        assert sorted(a.words()) == sorted(b.words())
+        for needle in needles:
+            assert a.mask(needle, None) == b.mask(needle, None), (field, needle)
