@@ -1,16 +1,14 @@
 """Loading digests: files and folders in, one merged list of papers out.
 
 A paper cross-listed in several digests (or listed again on another day) appears once,
-with every category it was listed under. Parsed files are cached in the user cache
-directory, keyed by path and by the file's size, mtime, ctime and inode, so a digest that
-changed in any way is parsed again, never read stale.
+with every category it was listed under. Parsed files are cached (see `reader.cache`), keyed
+by path and by the file's size, mtime, ctime and inode, so a digest that changed in any way is
+parsed again, never read stale.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import marshal
 import os
 import stat as _stat
 import sys
@@ -18,9 +16,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import _CACHE_VERSION, ParseCache, default_cache_dir, stamp_of
 from .formats import ParseResult, parse_bytes
 from .model import Diagnostic, Digest, Paper
-from .paths import user_dir
+
+__all__ = ["DIGEST_SUFFIXES", "Library", "LibraryError", "ParseCache", "bundled_samples", "default_cache_dir",
+           "find_digests", "load", "load_file", "merge_papers"]  # fmt: skip
 
 CacheEntry = tuple[Path, os.stat_result, ParseResult]
 """A parsed file waiting to be written to the cache: (path, its stat, the result)."""
@@ -30,17 +31,12 @@ FileStamp = tuple[str, "tuple[int, ...] | None"]
 DIGEST_PATTERNS = ("*.md", "*.txt", "*.xml", "*.atom", "*.rss", "*.rdf", "*.eml", "*.mbox")
 """Files a folder is searched for (the default of the future `file_patterns` config key)."""
 DIGEST_SUFFIXES = tuple(p.removeprefix("*") for p in DIGEST_PATTERNS)
-_CACHE_VERSION = 2
 MAX_FILE_BYTES = 128 * 1024 * 1024
 """A larger file is skipped with one diagnostic: a digest is a few hundred KB, a year of them ~140 MB."""
 
 
 class LibraryError(Exception):
     """A problem the user caused (missing path, unreadable folder); one line."""
-
-
-def default_cache_dir() -> Path:
-    return user_dir("cache")
 
 
 def bundled_samples() -> Path:
@@ -85,105 +81,6 @@ def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return unique, diags
 
 
-class ParseCache:
-    """Parsed files on disk (marshal), one entry per digest file."""
-
-    def __init__(self, directory: Path | None) -> None:
-        self.directory = directory
-
-    def _entry(self, path: Path) -> Path | None:
-        if self.directory is None:
-            return None
-        digest = hashlib.sha1(os.fsencode(os.path.abspath(path))).hexdigest()
-        return self.directory / "parsed" / f"{digest}.marshal"
-
-    @staticmethod
-    def _stamp(st: os.stat_result) -> tuple[int, ...]:
-        return (_CACHE_VERSION, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-
-    def get(self, path: Path, st: os.stat_result) -> ParseResult | None:
-        entry = self._entry(path)
-        if entry is None:
-            return None
-        try:
-            with open(os.open(entry, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
-                # An entry is a regular file about as large as its digest; anything else is foreign.
-                est = os.fstat(fh.fileno())
-                if not _stat.S_ISREG(est.st_mode) or est.st_size > 4 * st.st_size + (4 << 20):
-                    return None
-                data = marshal.loads(fh.read())  # marshal.load(fh) is 5x slower here
-            stamp, version, fmt, rows, diag_rows, digest_rows = data
-            if tuple(stamp) != self._stamp(st) or version != sys.version:
-                return None
-            name = str(path)
-            papers = [Paper(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], name, r[8], r[9], r[10], r[11],
-                            r[12], r[13], r[14]) for r in rows]
-            diags = [Diagnostic(name, line, msg) for line, msg in diag_rows]
-            digests = [Digest(name, c, d, line) for c, d, line in digest_rows]
-            return ParseResult(papers, diags, digests, fmt)
-        except Exception:  # any unreadable, stale or foreign entry is a miss
-            return None
-
-    # -- the search index of a whole library (see `reader.query.Corpus.dump_index`)
-
-    _INDEXES_KEPT = 3
-
-    def _index_entry(self, fingerprint: str) -> Path | None:
-        return None if self.directory is None else self.directory / "index" / f"{fingerprint}.index"
-
-    def get_index(self, fingerprint: str) -> bytes | None:
-        entry = self._index_entry(fingerprint)
-        if entry is None:
-            return None
-        try:
-            data = entry.read_bytes()
-        except OSError:
-            return None
-        with contextlib.suppress(OSError):
-            os.utime(entry)  # the most recently used are the ones kept
-        return data
-
-    def put_index(self, fingerprint: str, data: bytes) -> None:
-        """Keep `data` for this library; only the few most recently used libraries are kept."""
-        entry = self._index_entry(fingerprint)
-        if entry is None:
-            return
-        tmp = entry.with_suffix(f".tmp{os.getpid()}")
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(data)
-            os.replace(tmp, entry)
-            others = sorted(entry.parent.glob("*.index"), key=lambda f: f.stat().st_mtime, reverse=True)
-            for old in others[self._INDEXES_KEPT :]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            _discard(tmp)  # a full disk: no half-written file stays behind; only costs speed
-
-    def put(self, path: Path, st: os.stat_result, result: ParseResult) -> None:
-        entry = self._entry(path)
-        if entry is None:
-            return
-        rows = [(p.id, p.version, p.title, p.abstract, p.pdf_url, p.category, p.date, p.number,
-                 p.line, p.categories, p.authors, p.comments, p.announce, p.primary_category, p.first_seen)
-                for p in result.papers]
-        data = (self._stamp(st), sys.version, result.format, rows,
-                [(d.line, d.message) for d in result.diagnostics],
-                [(d.category, d.date, d.line) for d in result.digests])
-        tmp = entry.with_suffix(f".tmp{os.getpid()}")
-        try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:
-                marshal.dump(data, fh)
-            os.replace(tmp, entry)
-        except OSError:
-            _discard(tmp)  # a cache that cannot be written only costs speed
-
-
-def _discard(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink(missing_ok=True)
-
-
 def load_file(path: Path, cache: ParseCache | None = None,
               deferred: list[CacheEntry] | None = None, stamps: list[FileStamp] | None = None) -> ParseResult:
     """Parse one file (through the cache). Unreadable files become diagnostics.
@@ -198,12 +95,12 @@ def load_file(path: Path, cache: ParseCache | None = None,
     try:
         st = path.stat()
         if stamps is not None:
-            stamps[-1] = (stamps[-1][0], ParseCache._stamp(st))
+            stamps[-1] = (stamps[-1][0], stamp_of(st))
         problem = _not_readable(st)
         if problem:
             return ParseResult(diagnostics=[Diagnostic(name, 0, problem)])
         if cache is not None:
-            hit = cache.get(path, st)
+            hit: ParseResult | None = cache.get(path, st)
             if hit is not None:
                 return hit
         data = _read_regular(path)
@@ -273,9 +170,14 @@ class Library:
     """Files found in a folder that are in no known format (left out of `files`, no diagnostics)."""
     unknown: list[Path] = field(default_factory=list)
     """Files named explicitly that are in no known format (each also has its diagnostic)."""
-    listings: list[Paper] = field(default_factory=list)
-    """Every listing as read, before merging: a paper listed in three digests is here three times
-    (the navigator counts a paper in each digest it was listed in)."""
+    file_papers: list[list[Paper]] = field(default_factory=list)
+    """The papers of every file as parsed (before merging), parallel to `stamps`."""
+
+    @property
+    def listings(self) -> list[Paper]:
+        """Every listing as read, before merging: a paper listed in three digests is here three
+        times (the navigator counts a paper in each digest it was listed in)."""
+        return [p for papers in self.file_papers for p in papers]
 
     @property
     def fingerprint(self) -> str:
@@ -390,6 +292,7 @@ def load(
     total = len(files)
     for n, f in enumerate(files, 1):
         result = load_file(f, cache, lib.unsaved if defer_cache_writes else None, lib.stamps)
+        lib.file_papers.append(result.papers)
         if result.format is None and not result.papers and _no_format(result):
             if f.resolve() not in named:
                 lib.skipped.append(f)
@@ -403,6 +306,5 @@ def load(
         lib.digests.extend(result.digests)
         if progress is not None:
             progress(n, total)
-    lib.listings = all_papers
     lib.papers = merge_papers(all_papers)
     return lib

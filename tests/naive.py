@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reader.query import ABSTRACT, IDENT, TITLE, TextTerm
+from reader.search import ABSTRACT, IDENT, TITLE, TextTerm
 
 
 def term_matches(t: TextTerm, title: str, abstract: str, ident: str | None) -> bool:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from reader.model import Paper
-from reader.query import (
+from reader.search import (
     ABSTRACT,
     PLAIN_FIELDS,
     TITLE,
@@ -297,7 +297,7 @@ def test_fuzzy_only_for_words_absent_everywhere():
     # "voxels" occurs in an abstract, so it is matched exactly and never fuzzily.
     r = run("voxels")
     assert not r.fuzzy
-    assert r.indices == [i for i in range(46) if "voxels" in ABSTRACTS[i].casefold() or "voxels" in TITLES[i].casefold()]
+    assert r.indices == [i for i in range(46) if "voxels" in ABSTRACTS[i].casefold() or "voxels" in TITLES[i].casefold()]  # noqa: E501
 
 
 def test_fuzzy_decision_ignores_other_terms():
@@ -478,7 +478,8 @@ def test_rank_title_above_abstract():
     assert r.scores == sorted(r.scores, reverse=True)
     assert sorted(r.indices) == hits("segmentation")
     # Ties keep digest order.
-    for (a, sa), (b, sb) in zip(zip(r.indices, r.scores), zip(r.indices[1:], r.scores[1:])):
+    pairs = list(zip(r.indices, r.scores, strict=True))
+    for (a, sa), (b, sb) in zip(pairs, pairs[1:], strict=False):
         if sa == sb:
             assert a < b
 
@@ -486,7 +487,7 @@ def test_rank_title_above_abstract():
 def test_rank_scores_equal_lazy_scores():
     ranked = run("deep image", rank=True)
     plain = run("deep image")
-    assert dict(zip(ranked.indices, ranked.scores)) == dict(zip(plain.indices, plain.scores))
+    assert dict(zip(ranked.indices, ranked.scores, strict=True)) == dict(zip(plain.indices, plain.scores, strict=True))
 
 
 def test_exact_ranks_above_fuzzy():
@@ -698,7 +699,7 @@ def test_matches_naive_reference(text):
     assert parse(text).run(CORPUS, **STATE).indices == expected
 
 
-QUERY_CHARS_PLAIN = st.sampled_from(list("abcegilmnorstuvxPCNV'^$!|\" -.") + ["ti:", "abs:", "seg", "voxle", "segmantation", "cnn"])
+QUERY_CHARS_PLAIN = st.sampled_from(list("abcegilmnorstuvxPCNV'^$!|\" -.") + ["ti:", "abs:", "seg", "voxle", "segmantation", "cnn"])  # noqa: E501
 INDEXED = Corpus.build(PAPERS, titles=TITLES)
 INDEXED.prepare()  # the word indexes the app builds in a worker
 
@@ -823,7 +824,7 @@ def test_waiting_for_the_fuzzy_index_can_be_cancelled():
     corpus._build_lock.acquire()  # as if another thread were building it
     deadline = time.monotonic() + 0.3  # late enough to reach the wait, not at the first poll
     got: list[Result] = []
-    worker = threading.Thread(target=lambda: got.append(parse("voxle").run(corpus, cancelled=lambda: time.monotonic() > deadline)))
+    worker = threading.Thread(target=lambda: got.append(parse("voxle").run(corpus, cancelled=lambda: time.monotonic() > deadline)))  # noqa: E501
     try:
         worker.start()
         worker.join(timeout=10)
@@ -858,7 +859,7 @@ def test_many_candidates_are_still_honoured():
 def test_a_result_repr_stays_short_and_does_not_score():
     """Textual's @work describes a worker by the repr of its arguments, on the event loop: a
     repr listing 100,000 indices cost ~100 ms a keystroke."""
-    from reader.query import Result
+    from reader.search import Result
 
     calls = []
     r = Result(list(range(100_000)), scorer=lambda: calls.append(1) or [1.0] * 100_000)

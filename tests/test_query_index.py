@@ -1,4 +1,4 @@
-"""The word indexes of `reader.query.Corpus`: exact answers, with or without them, whole or partial."""
+"""The word indexes of `reader.search.Corpus`: exact answers, with or without them, whole or partial."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import reader.query as rq
+import reader.search.corpus as rc
+import reader.search.index as rq
 from reader.model import Paper
-from reader.query import Corpus, parse
+from reader.search import Corpus, QueryError, TextTerm, parse
 from reader.text import display_text, display_title
 
 from .naive import term_matches
@@ -20,29 +21,51 @@ def paper(title: str, abstract: str = "", ident: str | None = "1907.00001") -> P
 
 
 def build(papers: list[Paper], state: str, segment: int = 3) -> Corpus:
-    """A corpus with no index, complete indexes, or an abstract index covering only some papers."""
-    c = Corpus.build(papers)
+    """A corpus with no index, complete indexes, an abstract index covering only some papers, or
+    title indexes for only some papers."""
+    old, rc._SEGMENT = rc._SEGMENT, segment
+    try:
+        c = Corpus.build(papers)
+    finally:
+        rc._SEGMENT = old
     if state == "none":
         return c
     if state == "full":
         c.prepare()
         return c
+    if state == "titles":  # the first start on a new library: some parts have their title index
+        end = 0
+        for part in c.parts:
+            end += len(part)
+            if end > len(papers) // 2:
+                break
+            part.index_titles()
+        return c
     c._title_index()
-    covered = len(papers) // 2
-    rq._build_index(c._aindex, lambda a, b: map(rq._text_tokens, c._atext[a:b]), covered, segment)
+    index_abstracts(c, len(papers) // 2)
     return c
+
+
+def index_abstracts(c: Corpus, covered: int) -> None:
+    """Index the abstracts of the parts (in corpus order) that lie within the first `covered` papers."""
+    end = 0
+    for part in c.parts:
+        end += len(part)
+        if end > covered:
+            break
+        part.index_abstracts()
 
 
 def naive(papers: list[Paper], text: str) -> list[int]:
     """What one text term matches, straight from the definition (no fuzzy terms are generated)."""
     t = parse(text).clauses[0][0]
-    assert isinstance(t, rq.TextTerm) and not t.neg
+    assert isinstance(t, TextTerm) and not t.neg
     return [i for i, p in enumerate(papers)
             if term_matches(t, display_title(p.title or ""), display_text(p.abstract or ""), p.id)]
 
 
 # Letters that fold in interesting ways, word and non-word characters, spaces and line breaks.
-CHARS = list("abcdeisStTxyz019_ -.,'’\n") + ["ß", "ẞ", "İ", "ı", "ﬁ", "ſ", "é", "e\u0301", "K", "Σ", "ς", "α", "$", "\\alpha", "<b>", "&amp;"]
+CHARS = list("abcdeisStTxyz019_ -.,'’\n") + ["ß", "ẞ", "İ", "ı", "ﬁ", "ſ", "é", "e\u0301", "K", "Σ", "ς", "α", "$", "\\alpha", "<b>", "&amp;"]  # noqa: E501
 TEXT = st.lists(st.sampled_from(CHARS), max_size=30).map("".join)
 NEEDLE = st.lists(st.sampled_from(list("abcdeisStxz019_ -.'") + ["ß", "ss", "İ", "i\u0307", "fi", "ﬁ", "é", "α", "σ"]),
                   min_size=1, max_size=5).map("".join)  # fmt: skip
@@ -61,7 +84,7 @@ def queries_for(needle: str) -> list[str]:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(TEXT, TEXT), min_size=1, max_size=9), st.lists(NEEDLE, min_size=1, max_size=4),
-       st.sampled_from(["none", "full", "partial"]))  # fmt: skip
+       st.sampled_from(["none", "full", "partial", "titles"]))  # fmt: skip
 def test_index_answers_match_the_definition(docs, needles, state):
     papers = [paper(t, a, ident=f"1907.{k:05d}") for k, (t, a) in enumerate(docs)]
     c = build(papers, state)
@@ -69,9 +92,9 @@ def test_index_answers_match_the_definition(docs, needles, state):
         for text in queries_for(needle):
             try:
                 q = parse(text)
-            except rq.QueryError:
+            except QueryError:
                 continue
-            if len(q.clauses) != 1 or len(q.clauses[0]) != 1 or not isinstance(q.clauses[0][0], rq.TextTerm):
+            if len(q.clauses) != 1 or len(q.clauses[0]) != 1 or not isinstance(q.clauses[0][0], TextTerm):
                 continue
             assert q.run(c).indices == naive(papers, text), (text, state)
             # Through the narrowing path too: the previous result as candidates.
@@ -119,7 +142,7 @@ UNICODE = [
 ]
 
 
-@pytest.mark.parametrize("state", ["none", "full", "partial"])
+@pytest.mark.parametrize("state", ["none", "full", "partial", "titles"])
 @pytest.mark.parametrize("text", [
     "strasse", "straße", "STRASSE", "'ss", '"one line"', "fine", "ﬁ", "İstanbul", "istanbul", "'i", "gross", "groß",
     "klein", "KLEIN", "Klein", "3-d", "3-D", "x^2", "x²", '"point cloud"', "abs:^groß", "abs:cloud$", "abs:^x", "'n",
@@ -142,12 +165,12 @@ def common_corpus(n: int = 300) -> list[Paper]:
 
 @pytest.mark.parametrize("text", ["s", "se", "seg", "e", "the", "t", "'x", "'a", "!s", "s | x", "abs:e", "ti:e"])
 def test_short_and_common_terms(text, monkeypatch):
-    monkeypatch.setattr(rq, "_SEGMENT", 64)  # several segments, with bitsets and rare words
+    monkeypatch.setattr(rc, "_SEGMENT", 64)  # several segments, with bitsets and rare words
     papers = common_corpus()
     plain, indexed = Corpus.build(papers), Corpus.build(papers)
     indexed.prepare()
     assert indexed.ready and not plain.ready
-    assert len(indexed._aindex.segments) == 5
+    assert len(indexed.parts) == 5
     assert parse(text).run(indexed).indices == parse(text).run(plain).indices
     assert parse(text).run(indexed, rank=True).scores == parse(text).run(plain, rank=True).scores
 
@@ -170,7 +193,7 @@ def test_titles_are_reused_and_checked():
 
 
 def test_fuzzy_with_a_segmented_title_index(monkeypatch):
-    monkeypatch.setattr(rq, "_SEGMENT", 16)
+    monkeypatch.setattr(rc, "_SEGMENT", 16)
     papers = [paper(f"Paper {k} on segmentation" if k % 9 == 0 else f"Paper {k} on voxels", "x") for k in range(50)]
     c = Corpus.build(papers)
     c.prepare()
@@ -179,14 +202,15 @@ def test_fuzzy_with_a_segmented_title_index(monkeypatch):
     assert parse("voxles").run(c).indices == [k for k in range(50) if k % 9]
 
 
-def test_searches_during_a_partial_build_agree_with_the_end():
+def test_searches_during_a_partial_build_agree_with_the_end(monkeypatch):
+    monkeypatch.setattr(rc, "_SEGMENT", 25)
     papers = common_corpus(200)
     c = Corpus.build(papers)
     expected = {text: parse(text).run(c).indices for text in ["seg", "'x", "abs:deep", '"a l"']}
     c._title_index()
     for covered in (0, 50, 130, 200):
-        rq._build_index(c._aindex, lambda a, b: map(rq._text_tokens, c._atext[a:b]), covered, 25)
-        rq._clear(c)
+        index_abstracts(c, covered)
+        c.clear_caches()
         for text, hits in expected.items():
             assert parse(text).run(c).indices == hits, (covered, text)
 
@@ -195,80 +219,17 @@ def test_a_stopped_build_keeps_what_it_built_and_resumes(monkeypatch):
     """Quitting the app stops the abstract index early; searches stay right, a later call goes on."""
     import threading
 
-    monkeypatch.setattr(rq, "_SEGMENT", 256)
+    monkeypatch.setattr(rc, "_SEGMENT", 256)
     papers = common_corpus(2000)
     c = Corpus.build(papers)
     expected = {text: parse(text).run(c).indices for text in ["seg", "abs:deep", '"a l"']}
     stop = threading.Event()
     stop.set()
     c.prepare(stop)
-    assert not c.ready and rq._Index.covered(c._aindex.segments) < len(papers)
+    assert not c.ready and not all(part.aindex is not None for part in c.parts)
     for text, hits in expected.items():
         assert parse(text).run(c).indices == hits, text
     c.prepare()
     assert c.ready
     for text, hits in expected.items():
         assert parse(text).run(c).indices == hits, text
-
-
-def test_indexes_saved_and_loaded_answer_alike(monkeypatch):
-    monkeypatch.setattr(rq, "_SEGMENT", 64)
-    papers = common_corpus()
-    built = Corpus.build(papers)
-    assert built.dump_index() is None  # nothing to save before it is built
-    built.prepare()
-    data = built.dump_index()
-    loaded = Corpus.build(papers)
-    assert loaded.load_index(data) and loaded.ready
-    for text in ["seg", "se", "'x", "abs:deep", '"a l"', "segmantation", "voxle", "^Title", "!the"]:
-        assert parse(text).run(loaded).indices == parse(text).run(built).indices, text
-
-
-def test_indexes_of_other_papers_or_damaged_ones_are_refused(monkeypatch):
-    monkeypatch.setattr(rq, "_SEGMENT", 64)
-    papers = common_corpus()
-    built = Corpus.build(papers)
-    built.prepare()
-    data = built.dump_index()
-    changed = list(papers)
-    changed[7] = changed[7]._replace(title="Another title")
-    for other, blob in [(changed, data), (papers[:-1], data), (papers, data[: len(data) // 2]),
-                        (papers, b"garbage"), (papers, b"")]:  # fmt: skip
-        c = Corpus.build(other)
-        assert not c.load_index(blob) and not c.ready
-        c.prepare()  # still builds its own
-        assert c.ready
-
-
-def test_a_saved_index_completes_one_a_search_already_began(monkeypatch):
-    """A typo search may build the title index while the saved one is being read: the saved
-    abstract index must still be installed."""
-    monkeypatch.setattr(rq, "_SEGMENT", 64)
-    papers = common_corpus()
-    built = Corpus.build(papers)
-    built.prepare()
-    data = built.dump_index()
-    c = Corpus.build(papers)
-    c._title_index()
-    assert c.load_index(data) and c.ready
-    assert rq._Index.covered(c._aindex.segments) == len(papers)
-
-
-def test_an_index_with_wrong_types_is_refused_not_raised(monkeypatch):
-    import marshal
-
-    monkeypatch.setattr(rq, "_SEGMENT", 64)
-    papers = common_corpus()
-    built = Corpus.build(papers)
-    built.prepare()
-    fmt, check, tsegs, asegs = marshal.loads(built.dump_index())
-    bad_title = [list(g) for g in tsegs]
-    bad_title[0][2] = "not bytes"
-    shifted = [list(g) for g in asegs]
-    for g in shifted:
-        g[0] += 1
-    for blob in [marshal.dumps((fmt, check, tuple(map(tuple, bad_title)), asegs)),
-                 marshal.dumps((fmt, check, tsegs, tuple(map(tuple, shifted)))),
-                 marshal.dumps((("arxiv-reader-index", 0, "0.0.0"), check, tsegs, asegs))]:
-        c = Corpus.build(papers)
-        assert not c.load_index(blob) and not c.ready

@@ -324,9 +324,11 @@ class ReaderApp(App[int]):
         self._where, self._where_more = where, where_more
         read, starred = self._flags(keys)
         self.post_message(Loaded(library, titles, keys, read, starred, warnings, time.perf_counter() - started))
-        from ..query import Corpus
+        from ..search.store import SegmentStore
 
-        corpus = Corpus.build(papers, titles=titles)
+        # Search segments per digest file: from the cache, only new or changed digests built.
+        segments = SegmentStore(self._cache)
+        corpus = segments.library_corpus(library)
         # A year of papers is millions of long-lived objects: freezing them keeps the garbage
         # collector from walking them all during typing (random pauses of tens of ms).
         gc.collect()
@@ -334,16 +336,10 @@ class ReaderApp(App[int]):
         self.post_message(CorpusReady(corpus))
         # The parse cache after the first screen: the next start is faster, this one no slower.
         library.save_cache()
-        # Then the word indexes, from the cache when this exact library was indexed before;
-        # filtering works meanwhile, only slower.
-        cache = self._cache
-        fingerprint = library.fingerprint if cache is not None else ""
-        data = cache.get_index(fingerprint) if cache is not None else None
-        if data is None or not corpus.load_index(data):
+        # Then the word indexes the cached segments lacked; filtering works meanwhile, only slower.
+        if not corpus.ready:
             corpus.prepare(self._stopping)
-            data = corpus.dump_index()  # None when the build was stopped
-            if cache is not None and data is not None:
-                cache.put_index(fingerprint, data)
+            segments.save(self._stopping)
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)
