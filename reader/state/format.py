@@ -19,9 +19,11 @@ from json.encoder import encode_basestring as _json_string  # C-accelerated, kee
 from pathlib import Path
 from typing import IO, Any
 
-FIELDS = ("read", "starred")
+from .fields import FIELDS, NOTE, TAG_PREFIX, Value, _Extras, is_field, order, valid_note, valid_tag
+
 FORMAT = "arxiv-reader-marks"
-VERSION = 1
+VERSION = 2
+EXTRA = "extra"
 
 LOG_NAME = "marks.log"
 SNAPSHOT_NAME = "marks.snapshot"
@@ -32,11 +34,10 @@ _UNCODE = {code: fv for fv, code in _CODE.items()}
 _PLAIN_KEY = re.compile(r'[^\x00-\x1f\x7f"\\]+')
 _NEEDS_QUOTE = re.compile(r'[\x00-\x09\x0b-\x1f\x7f"\\]')  # as above, minus the newline
 # An event line exactly as this module writes it, with a key that needs no JSON unescaping.
-_LOG_LINE = re.compile(
-    r'^\{"id": "([^"\\\x00-\x1f]+)", "field": "(read|starred)", "value": (true|false), '
-    r'"time": ([0-9]{1,15}(?:\.[0-9]{1,9})?)\}$',
-    re.M,
-)
+_LOG_PATTERN = (r'\{"id": "([^"\\\x00-\x1f]+)", "field": "(read|starred|tag:[^"\\\x00-\x20\x7f]+)", '
+                r'"value": (true|false), "time": ([0-9]{1,15}(?:\.[0-9]{1,9})?)\}')
+_LOG_LINE = re.compile(f"^{_LOG_PATTERN}$", re.M)
+_LOG_ONE = re.compile(_LOG_PATTERN)
 _MARK = 64  # how many bytes before its read offset a store remembers (see _tail)
 
 
@@ -46,20 +47,48 @@ class StateError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """Paper `key`'s `field` became `value` at `time` (Unix seconds)."""
+    """Paper `key`'s `field` became `value` at `time` (Unix seconds).
+
+    `field` is ``read`` or ``starred`` (value a bool), ``tag:NAME`` (value a bool: tagged or
+    not) or ``note`` (value the text, or None for a deleted note).
+    """
 
     key: str
     field: str
-    value: bool
+    value: bool | str | None
     time: float
 
 
 # -- lines ------------------------------------------------------------------------------------
 
 
-def _event_line(key: str, field: str, value: bool, t: float) -> str:
-    return (f'{{"id": {_json_string(key)}, "field": "{field}", '
-            f'"value": {"true" if value else "false"}, "time": {t!r}}}\n')
+def _value_text(value: Value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _json_string(value)
+    return "true" if value else "false"
+
+
+def _event_line(key: str, field: str, value: Value, t: float) -> str:
+    f = field if field in FIELDS or field == NOTE else _json_string(field)[1:-1]
+    return f'{{"id": {_json_string(key)}, "field": "{f}", "value": {_value_text(value)}, "time": {t!r}}}\n'
+
+
+def _line_event(text: str) -> tuple[str, str, Value, float] | None:
+    """(key, field, value, time) from one event line (log, snapshot extra section, history),
+    or None if it is not a valid event."""
+    m = _LOG_ONE.fullmatch(text)
+    if m is not None and (m.group(2) in FIELDS or is_field(m.group(2))):
+        return m.group(1), m.group(2), m.group(3) == "true", float(m.group(4))
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    result = _event_from_obj(obj)
+    if isinstance(result, Event):
+        return result.key, result.field, result.value, result.time
+    return None
 
 
 def _stored_key(key: str) -> str:
@@ -121,12 +150,22 @@ def _event_from_obj(obj: object) -> Event | str | None:
         return '"id" must be a non-empty string'
     if _bad_unicode(key):
         return '"id" is not valid Unicode'
-    if field not in FIELDS:
-        return f'"field" must be one of {", ".join(FIELDS)}'
-    if not isinstance(value, bool):
-        return '"value" must be true or false'
     if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
         return '"time" must be a number (Unix seconds)'
+    if field == NOTE:
+        if value == "":
+            value = None
+        if value is not None and not isinstance(value, str):
+            return '"value" of a note must be text or null'
+        if value is not None and (problem := valid_note(value)):
+            return problem
+        return Event(key, field, value, float(t))
+    if not is_field(field):
+        if isinstance(field, str) and field.startswith(TAG_PREFIX):
+            return valid_tag(field[len(TAG_PREFIX):]) or "bad tag"
+        return f'"field" must be one of {", ".join(FIELDS)}, note or tag:NAME'
+    if not isinstance(value, bool):
+        return '"value" must be true or false'
     return Event(key, field, value, float(t))
 
 
@@ -177,14 +216,17 @@ def write_events_jsonl(events: Iterable[Event], fp: IO[str]) -> None:
 
 
 class _Snapshot:
-    """The state in a snapshot: per field, sorted snapshot lines. Never mutated."""
+    """The state in a snapshot: per field, sorted snapshot lines; tags and notes. Never mutated."""
 
-    __slots__ = ("generation", "lines", "marked")
+    __slots__ = ("generation", "lines", "marked", "extras", "version")
 
-    def __init__(self, generation: str | None, lines: dict[str, list[str]], marked: int):
+    def __init__(self, generation: str | None, lines: dict[str, list[str]], marked: int,
+                 extras: _Extras | None = None, version: int = VERSION):
         self.generation = generation
         self.lines = lines
         self.marked = marked
+        self.extras = extras if extras is not None else _Extras()
+        self.version = version
 
     @classmethod
     def empty(cls) -> _Snapshot:
@@ -192,7 +234,7 @@ class _Snapshot:
 
     @property
     def entries(self) -> int:
-        return sum(len(v) for v in self.lines.values())
+        return sum(len(v) for v in self.lines.values()) + len(self.extras)
 
     def lookup(self, key: str, field: str) -> tuple[float, bool] | None:
         lines = self.lines[field]
@@ -251,11 +293,14 @@ def _parse_snapshot(data: bytes, path: Path) -> tuple[_Snapshot, _Damage | None]
 def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot | None:
     try:
         lines: dict[str, list[str]] = {f: [] for f in FIELDS}
+        extras = _Extras()
+        seen: set[str] = set()
         for section in header["sections"]:
             field, count, size, crc = (section["field"], section["lines"], section["bytes"],
                                        section["crc32"])
-            if field not in lines or lines[field]:
+            if (field not in lines and field != EXTRA) or field in seen:
                 return None
+            seen.add(field)
             chunk = data[pos:pos + size]
             pos += size
             if len(chunk) != size or zlib.crc32(chunk) != crc:
@@ -263,16 +308,32 @@ def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot |
             parts = chunk.decode("utf-8").split("\n") if size else [""]
             if parts.pop() != "" or len(parts) != count:
                 return None
-            lines[field] = parts
+            if field == EXTRA:
+                if _extras_from_lines(parts, extras):
+                    return None
+            else:
+                lines[field] = parts
         if pos != len(data):
             return None
         marked = header["marked_keys"]
         generation = header.get("generation")
         if not isinstance(marked, int) or not isinstance(generation, (str, type(None))):
             return None
-        return _Snapshot(generation, lines, marked)
+        return _Snapshot(generation, lines, marked, extras, header["version"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _extras_from_lines(lines: Iterable[str], extras: _Extras) -> int:
+    """Offer every event line to `extras`; returns how many lines were not valid tag/note events."""
+    bad = 0
+    for line in lines:
+        parsed = _line_event(line)
+        if parsed is None or parsed[1] in FIELDS:
+            bad += 1
+            continue
+        extras.offer(*parsed)
+    return bad
 
 
 def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) -> tuple[_Snapshot, _Damage]:
@@ -285,11 +346,17 @@ def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) ->
         start = 1
     elif raw and raw[0].startswith(b"{"):
         start, bad = 1, bad + 1  # a damaged header
+    extras = _Extras()
     for b in raw[start:]:
+        text = ""
         try:
-            parsed = _parse_snapshot_line(b.decode("utf-8"))
+            text = b.decode("utf-8")
+            parsed = _parse_snapshot_line(text)
         except UnicodeDecodeError:
             parsed = None
+        if parsed is None and b.startswith(b'{"id"'):
+            if not _extras_from_lines([text], extras):
+                continue
         if parsed is None:
             bad += 1
             continue
@@ -303,7 +370,9 @@ def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) ->
     what = "the header is damaged" if header is None else "its contents do not match its header"
     if bad:
         what += f", {_bad(bad)}"
-    return _Snapshot(gen if isinstance(gen, str) else None, lines, marked), _Damage(path, what, bad)
+    version = header.get("version", VERSION) if header else VERSION
+    return (_Snapshot(gen if isinstance(gen, str) else None, lines, marked, extras, version),
+            _Damage(path, what, bad))
 
 
 @dataclass
@@ -331,14 +400,28 @@ def _parse_log_lines(data: bytes, start: int) -> _LogChunk:
         text = None
     if text is not None and "\\" not in text:
         matches = _LOG_LINE.findall(text)
-        if len(matches) == text.count("\n"):
+        if len(matches) == text.count("\n") and all(
+                is_field(f) for f in {m[1] for m in matches} if f not in FIELDS):
             return _LogChunk(matches, end, tail=tail, raw=True)
-    events = []
+    events: list[tuple[Any, ...]] = []
     bad = 0
+    valid_fields = set(FIELDS)
     for raw in body.split(b"\n")[:-1]:
         try:
-            obj = json.loads(raw.decode("utf-8"))
-        except ValueError:  # includes UnicodeDecodeError
+            line = raw.decode("utf-8")
+        except ValueError:
+            bad += 1
+            continue
+        m = _LOG_ONE.fullmatch(line)
+        if m is not None:
+            field = m.group(2)
+            if field in valid_fields or is_field(field):
+                valid_fields.add(field)
+                events.append((m.group(1), field, m.group(3) == "true", float(m.group(4))))
+                continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
             bad += 1
             continue
         result = _event_from_obj(obj)
@@ -400,12 +483,24 @@ def _merge_lines(snap: _Snapshot, overlay: dict[str, tuple[float, bool]], field:
     return kept
 
 
-def _snapshot_bytes(generation: str, lines: dict[str, list[str]], marked: int) -> bytes:
-    """A whole snapshot file: its header line, then one sorted section per field."""
+def _extra_lines(snap: _Snapshot, overlay: _Extras) -> tuple[list[str], _Extras]:
+    """The current tags and notes as sorted event lines (no newlines), for a new snapshot."""
+    merged = _Extras()
+    for source in (snap.extras, overlay):
+        for key, field, entry in source.items():
+            merged.offer(key, field, *entry)
+    return sorted(_event_line(key, field, value, t)[:-1] for key, field, (t, value) in merged.items()), merged
+
+
+def _snapshot_bytes(generation: str, lines: dict[str, list[str]], marked: int,
+                    extra: list[str] | None = None) -> bytes:
+    """A whole snapshot file: its header line, then one sorted section per field, then the
+    ``extra`` section (tags and notes as event lines)."""
     sections, bodies = [], []
-    for f in FIELDS:
-        body = ("\n".join(lines[f]) + "\n").encode() if lines[f] else b""
-        sections.append({"field": f, "lines": len(lines[f]), "bytes": len(body), "crc32": zlib.crc32(body)})
+    named = [(f, lines[f]) for f in FIELDS] + [(EXTRA, extra or [])]
+    for f, section in named:
+        body = ("\n".join(section) + "\n").encode() if section else b""
+        sections.append({"field": f, "lines": len(section), "bytes": len(body), "crc32": zlib.crc32(body)})
         bodies.append(body)
     header = {"format": FORMAT, "version": VERSION, "kind": "snapshot",
               "generation": generation, "created": round(time.time(), 6),
