@@ -142,12 +142,16 @@ Caveats
   ``state import`` on the other; merging is idempotent and order-independent.
 """
 
+from .fields import MAX_NOTE_BYTES, MAX_TAG_CHARS, NOTE, TAG_PREFIX, valid_note, valid_tag
 from .format import FIELDS, FORMAT, LOCK_NAME, LOG_NAME, SNAPSHOT_NAME, VERSION, Event, StateError
 from .format import read_events_jsonl, write_events_jsonl
+from .history import HISTORY_DIR
+from .keep import LaterChangeError, comes_back_unread, is_updated
 from .store import COMPACT_LOG_EVENTS, COMPACT_MIN_LOG_EVENTS, DEFAULT_LOCK_TIMEOUT, StateStore, default_state_dir
 
 __all__ = [
-    "COMPACT_LOG_EVENTS", "COMPACT_MIN_LOG_EVENTS", "DEFAULT_LOCK_TIMEOUT", "FIELDS", "FORMAT", "LOCK_NAME",
-    "LOG_NAME", "SNAPSHOT_NAME", "VERSION", "Event", "StateError", "StateStore", "default_state_dir",
-    "read_events_jsonl", "write_events_jsonl",
+    "COMPACT_LOG_EVENTS", "COMPACT_MIN_LOG_EVENTS", "DEFAULT_LOCK_TIMEOUT", "FIELDS", "FORMAT", "HISTORY_DIR",
+    "LOCK_NAME", "LOG_NAME", "MAX_NOTE_BYTES", "MAX_TAG_CHARS", "NOTE", "SNAPSHOT_NAME", "TAG_PREFIX", "VERSION",
+    "Event", "LaterChangeError", "StateError", "StateStore", "comes_back_unread", "default_state_dir",
+    "is_updated", "read_events_jsonl", "valid_note", "valid_tag", "write_events_jsonl",
 ]

@@ -19,7 +19,8 @@ from json.encoder import encode_basestring as _json_string  # C-accelerated, kee
 from pathlib import Path
 from typing import IO, Any
 
-from .fields import FIELDS, NOTE, TAG_PREFIX, Value, _Extras, is_field, order, valid_note, valid_tag
+from .fields import FIELDS as FIELDS
+from .fields import NOTE, TAG_PREFIX, Value, _Extras, is_field, valid_note, valid_tag
 
 FORMAT = "arxiv-reader-marks"
 VERSION = 2
@@ -153,20 +154,24 @@ def _event_from_obj(obj: object) -> Event | str | None:
     if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
         return '"time" must be a number (Unix seconds)'
     if field == NOTE:
-        if value == "":
-            value = None
-        if value is not None and not isinstance(value, str):
-            return '"value" of a note must be text or null'
-        if value is not None and (problem := valid_note(value)):
-            return problem
-        return Event(key, field, value, float(t))
-    if not is_field(field):
+        return _note_event(key, value, float(t))
+    if not isinstance(field, str) or not is_field(field):
         if isinstance(field, str) and field.startswith(TAG_PREFIX):
             return valid_tag(field[len(TAG_PREFIX):]) or "bad tag"
         return f'"field" must be one of {", ".join(FIELDS)}, note or tag:NAME'
     if not isinstance(value, bool):
         return '"value" must be true or false'
     return Event(key, field, value, float(t))
+
+
+def _note_event(key: str, value: object, t: float) -> Event | str:
+    if value == "":
+        value = None
+    if value is not None and not isinstance(value, str):
+        return '"value" of a note must be text or null'
+    if value is not None and (problem := valid_note(value)):
+        return problem
+    return Event(key, NOTE, value, t)
 
 
 def read_events_jsonl(fp: IO[str], source: str) -> tuple[list[Event], list[str]]:
@@ -332,7 +337,8 @@ def _extras_from_lines(lines: Iterable[str], extras: _Extras) -> int:
         if parsed is None or parsed[1] in FIELDS:
             bad += 1
             continue
-        extras.offer(*parsed)
+        key, field, value, t = parsed
+        extras.offer(key, field, t, value)
     return bad
 
 
@@ -354,9 +360,8 @@ def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) ->
             parsed = _parse_snapshot_line(text)
         except UnicodeDecodeError:
             parsed = None
-        if parsed is None and b.startswith(b'{"id"'):
-            if not _extras_from_lines([text], extras):
-                continue
+        if parsed is None and b.startswith(b'{"id"') and not _extras_from_lines([text], extras):
+            continue
         if parsed is None:
             bad += 1
             continue

@@ -9,14 +9,15 @@ them: `journal`, undo and earlier note versions do.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .fields import NOTE, Value
+from .fields import FIELDS, NOTE, Value, order
 from .files import _fsync_dir, _why
-from .format import StateError, _event_line, _line_event
+from .format import VERSION, Event, StateError, _event_line, _line_event, _parse_log, _Snapshot
 
 HISTORY_DIR = "history"
 
@@ -136,3 +137,52 @@ class NoteIndex:
                         versions.setdefault(k, set()).add((t, value))
             self._versions, self._stamp = versions, key
         return self._versions
+
+
+def snapshot_events(snap: _Snapshot) -> Iterator[Event]:
+    """Every entry a snapshot holds, as events."""
+    for field in FIELDS:
+        for line in snap.lines[field]:
+            skey, code, ts = line.split("\t")
+            key = json.loads(skey) if skey[0] == '"' else skey
+            yield Event(key, field, code in "RS", float(ts))
+    for key, field, (t, value) in snap.extras.items():
+        yield Event(key, field, value, t)
+
+
+def move_to_history(directory: Path, log_path: Path, log_data: bytes, snap: _Snapshot) -> None:
+    """Append the events of a live log (its bytes up to the last acknowledged line) to the
+    history, and a version 1 snapshot's entries, which have no history yet. Raises StateError."""
+    by_month: dict[str, list[str]] = {}
+    if log_data:
+        chunk = _parse_log(log_data, log_path)
+        by_month = event_lines(chunk.events, chunk.raw)
+    if snap.version < VERSION and snap.entries:
+        old = [(e.key, e.field, e.value, e.time) for e in snapshot_events(snap)]
+        for month, lines in event_lines(old, False).items():
+            by_month.setdefault(month, []).extend(lines)
+    append_history(directory, by_month)
+
+
+def all_events(directory: Path, log_path: Path, since: float | None = None) -> list[Event]:
+    """Every event in the live log and the history (at or after `since`), without duplicates,
+    newest first. The log is read before the history, so a compaction in between hides nothing."""
+    try:
+        with open(log_path, "rb") as fh:
+            log_data = fh.read()
+    except FileNotFoundError:
+        log_data = b""
+    except OSError as err:
+        raise StateError(f"cannot read marks from {log_path}: {_why(err)}") from None
+    seen: set[RawEvent] = set()
+    if log_data:
+        chunk = _parse_log(log_data, log_path)
+        for key, field, value, t in chunk.events:
+            if chunk.raw:
+                value, t = value == "true", float(t)
+            seen.add((key, field, value, t))
+    for path in history_files(directory, since):
+        seen.update(read_events(path))
+    events = [Event(*e) for e in seen if since is None or e[3] >= since]
+    events.sort(key=lambda e: (order(e.time, e.value), e.key, e.field), reverse=True)
+    return events

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import math
 import os
 import threading
 import time
@@ -22,12 +21,13 @@ from .files import (
     _bulk, _close, _Disk, _FileLock, _fsync_dir, _ident, _move_aside, _read_disk, _read_from, _unlink, _why,
     _write_temp,
 )
-from .fields import NOTE, Value, is_field, order, valid_note
+from .fields import NOTE, Value, _Extras
 from .format import (
     _MARK, FIELDS, LOCK_NAME, LOG_NAME, SNAPSHOT_NAME, VERSION, Event, StateError, _bad_unicode, _event_line,
     _extra_lines, _log_header_bytes, _merge_lines, _parse_log, _parse_log_lines, _snapshot_bytes, _Snapshot,
 )
-from .history import NoteIndex, append_history, event_lines
+from .history import NoteIndex, move_to_history
+from .keep import _Keep, checked_value
 from .view import _View
 
 COMPACT_LOG_EVENTS = 10_000
@@ -42,24 +42,6 @@ def default_state_dir() -> Path:
     return user_dir("data")
 
 
-def _checked(key: object, field: object, value: object) -> Value:
-    """The value to store for a change, or ValueError."""
-    if not isinstance(key, str) or not key:
-        raise ValueError(f"bad key {key!r}")
-    if not isinstance(field, str) or not is_field(field):
-        raise ValueError(f"unknown field {field!r}")
-    if field != NOTE:
-        return bool(value)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError("a note must be text")
-    problem = valid_note(value)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
 def _stat_ident(path: Path) -> tuple[int, int] | None:
     try:
         return _ident(os.stat(path))
@@ -67,7 +49,7 @@ def _stat_ident(path: Path) -> tuple[int, int] | None:
         return None
 
 
-class StateStore:
+class StateStore(_Keep):
     """Read/starred marks in `directory` (default: `default_state_dir()`).
 
     Call `load` first (queries made before it load implicitly; their warnings are returned by
@@ -137,7 +119,8 @@ class StateStore:
 
     def events(self) -> Iterator[Event]:
         """The current state: one event per (key, field) ever set (unmarks included),
-        grouped by field. A snapshot of the state when called, safe against other threads."""
+        grouped by field (read, starred, then notes, then tags). A snapshot of the state when
+        called, safe against other threads."""
         if not self._loaded:
             self._implicit_load()
         view = self._view
@@ -151,6 +134,12 @@ class StateStore:
             for key in sorted(overlay):
                 t, value = overlay[key]
                 yield Event(key, field, value, t)
+        merged = _Extras()
+        for source in (view.snap.extras, view.extras):
+            for key, field, (t, v) in list(source.items()):
+                merged.offer(key, field, t, v)
+        for key, field, (t, v) in sorted(merged.items(), key=lambda item: (item[1] != NOTE, item[0], item[1])):
+            yield Event(key, field, v, t)
 
     def needs_compaction(self) -> bool:
         n = self._log_events
@@ -372,7 +361,7 @@ class StateStore:
         items = changes if isinstance(changes, list) else list(changes)
         if not items:
             return []
-        checked = [(key, field, _checked(key, field, value)) for key, field, value in items]
+        checked = [(key, field, checked_value(key, field, value)) for key, field, value in items]
         with self._mutex, _bulk(len(items)):
             self._ensure_loaded()
             with self._lock.held():
@@ -408,49 +397,6 @@ class StateStore:
                     self._append_locked(events, lines, batch)
         return events
 
-    def merge(self, events: Iterable[Event]) -> int:
-        """Merge events from elsewhere (`state import`) by the conflict rule.
-
-        Appends the events that win against the current state, with their own times, and every
-        note version not known here yet (so no version of a note is ever lost), in one durable
-        batch. Returns how many (key, field) entries they updated (value or time).
-        """
-        items = []
-        for e in events:
-            if not isinstance(e.key, str) or not e.key or not math.isfinite(e.time):
-                raise ValueError(f"bad event {e!r}")
-            items.append(Event(e.key, e.field, _checked(e.key, e.field, e.value), float(e.time)))
-        with self._mutex, _bulk(len(items)):
-            self._ensure_loaded()
-            if not items:
-                return 0
-            with self._lock.held():
-                self._sync()
-                self._upgrade_locked()
-                view = self._view
-                winners: dict[tuple[str, str], Event] = {}
-                notes: set[tuple[str, float, Value]] = set()
-                for e in items:
-                    if e.field == NOTE:
-                        notes.add((e.key, e.time, e.value))
-                    w = winners.get((e.key, e.field))
-                    cur = (w.time, w.value) if w is not None else view.current(e.key, e.field)
-                    if cur is None or order(e.time, e.value) > order(*cur):
-                        winners[e.key, e.field] = e
-                out = list(winners.values())
-                if notes:
-                    known = self._notes.versions(self.directory)
-                    for key, t, value in sorted(notes, key=lambda n: (n[0], order(n[1], n[2]))):
-                        if ((t, value) in known.get(key, ()) or (t, value) in view.note_log.get(key, ())
-                                or view.extra(key, NOTE) == (t, value)):
-                            continue
-                        w = winners.get((key, NOTE))
-                        if w is None or (w.time, w.value) != (t, value):
-                            out.append(Event(key, NOTE, value, t))
-                if out:
-                    self._append_locked(out)
-                return len(winners)
-
     def _append_locked(self, events: list[Event], lines: list[str] | None = None,
                        batch: dict[str, dict[str, tuple[float, Value]]] | None = None) -> None:
         if lines is None:
@@ -476,6 +422,10 @@ class StateStore:
         self._offset += len(data)
         self._tail_mark = (self._tail_mark + data)[-_MARK:]
         self._log_events += len(events)
+        self._remember(events, batch)
+
+    def _remember(self, events: list[Event], batch: dict[str, dict[str, tuple[float, Value]]] | None) -> None:
+        """Memory after a successful append."""
         current = self._view
         overlay = current.overlay
         if batch is not None:
@@ -485,6 +435,9 @@ class StateStore:
                 else:
                     for key, (t, value) in entries.items():
                         current.offer_extra(key, field, t, value)
+            for e in events:  # a note set twice in one batch: both are versions
+                if e.field == NOTE:
+                    current.note_log.setdefault(e.key, set()).add((e.time, e.value))  # type: ignore[arg-type]
         else:
             for e in events:
                 if e.field in overlay:
@@ -612,30 +565,13 @@ class StateStore:
     def _move_to_history(self) -> None:
         """Append the live log's events (and, when upgrading a version 1 store, the state its
         snapshot holds, which has no history yet) to the monthly history files, fsync'd."""
-        by_month: dict[str, list[str]] = {}
+        data = b""
         if self._log_fd is not None and self._offset:
             try:
                 data = _read_from(self._log_fd, 0)[:self._offset]
             except OSError as err:
                 raise StateError(f"cannot read marks from {self.log_path}: {_why(err)}") from None
-            chunk = _parse_log(data, self.log_path)
-            by_month = event_lines(chunk.events, chunk.raw)
-        snap = self._view.snap
-        if snap.version < VERSION and snap.entries:
-            old = [(e.key, e.field, e.value, e.time) for e in self._snapshot_events(snap)]
-            for month, lines in event_lines(old, False).items():
-                by_month.setdefault(month, []).extend(lines)
-        append_history(self.directory, by_month)
-
-    @staticmethod
-    def _snapshot_events(snap: _Snapshot) -> Iterator[Event]:
-        for field in FIELDS:
-            for line in snap.lines[field]:
-                skey, code, ts = line.split("\t")
-                key = json.loads(skey) if skey[0] == '"' else skey
-                yield Event(key, field, code in "RS", float(ts))
-        for key, field, (t, value) in snap.extras.items():
-            yield Event(key, field, value, t)
+        move_to_history(self.directory, self.log_path, data, self._view.snap)
 
     def _remove_stale_temps(self) -> None:
         """Temporary files are only written under the lock, so any we see now are leftovers."""
