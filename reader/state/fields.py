@@ -5,6 +5,7 @@ No I/O. `reader.state` (the package docstring) describes the events and the conf
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -42,13 +43,18 @@ def valid_note(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_tag_field(field: str) -> bool:
+    return field.startswith(TAG_PREFIX) and valid_tag(field[len(TAG_PREFIX):]) is None
+
+
 def is_field(field: object) -> bool:
     """Whether `field` names a field of the store (read, starred, note or a valid tag:NAME)."""
     if not isinstance(field, str):
         return False
     if field in FIELDS or field == NOTE:
         return True
-    return field.startswith(TAG_PREFIX) and valid_tag(field[len(TAG_PREFIX):]) is None
+    return _is_tag_field(field)
 
 
 def order(t: float, value: Value) -> tuple[float, int, bytes]:
@@ -85,7 +91,7 @@ class _Extras:
     def offer(self, key: str, field: str, t: float, value: Value) -> bool:
         """Keep (t, value) if it wins by the conflict rule; True if it did."""
         cur = self.get(key, field)
-        if cur is None or order(t, value) > order(*cur):
+        if cur is None or t > cur[0] or (t == cur[0] and order(t, value) > order(*cur)):
             self.put(key, field, (t, value))
             return True
         return False

@@ -15,15 +15,27 @@ import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from json.encoder import encode_basestring as _json_string  # C-accelerated, keeps non-ASCII
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from .events import _LOG_ANY as _LOG_ANY
+from .events import _LOG_LINE as _LOG_LINE
+from .events import _LOG_ONE as _LOG_ONE
+from .events import FORMAT as FORMAT
+from .events import VERSION as VERSION
+from .events import Event as Event
+from .events import StateError as StateError
+from .events import _bad_unicode as _bad_unicode
+from .events import _event_from_obj as _event_from_obj
+from .events import _event_line as _event_line
+from .events import _groups_event as _groups_event
+from .events import _line_event as _line_event
+from .events import _matched_event as _matched_event
+from .events import read_events_jsonl as read_events_jsonl
+from .events import write_events_jsonl as write_events_jsonl
 from .fields import FIELDS as FIELDS
-from .fields import NOTE, TAG_PREFIX, Value, _Extras, is_field, valid_note, valid_tag
+from .fields import NOTE, TAG_PREFIX, Value, _Extras, is_field
 
-FORMAT = "arxiv-reader-marks"
-VERSION = 2
 EXTRA = "extra"
 
 LOG_NAME = "marks.log"
@@ -35,61 +47,9 @@ _UNCODE = {code: fv for fv, code in _CODE.items()}
 _PLAIN_KEY = re.compile(r'[^\x00-\x1f\x7f"\\]+')
 _NEEDS_QUOTE = re.compile(r'[\x00-\x09\x0b-\x1f\x7f"\\]')  # as above, minus the newline
 # An event line exactly as this module writes it, with a key that needs no JSON unescaping.
-_LOG_PATTERN = (r'\{"id": "([^"\\\x00-\x1f]+)", "field": "(read|starred|tag:[^"\\\x00-\x20\x7f]+)", '
-                r'"value": (true|false), "time": ([0-9]{1,15}(?:\.[0-9]{1,9})?)\}')
-_LOG_LINE = re.compile(f"^{_LOG_PATTERN}$", re.M)
-_LOG_ONE = re.compile(_LOG_PATTERN)
 _MARK = 64  # how many bytes before its read offset a store remembers (see _tail)
 
 
-class StateError(Exception):
-    """A store that cannot be read or written; the message is one line for the user."""
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Paper `key`'s `field` became `value` at `time` (Unix seconds).
-
-    `field` is ``read`` or ``starred`` (value a bool), ``tag:NAME`` (value a bool: tagged or
-    not) or ``note`` (value the text, or None for a deleted note).
-    """
-
-    key: str
-    field: str
-    value: bool | str | None
-    time: float
-
-
-# -- lines ------------------------------------------------------------------------------------
-
-
-def _value_text(value: Value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return _json_string(value)
-    return "true" if value else "false"
-
-
-def _event_line(key: str, field: str, value: Value, t: float) -> str:
-    f = field if field in FIELDS or field == NOTE else _json_string(field)[1:-1]
-    return f'{{"id": {_json_string(key)}, "field": "{f}", "value": {_value_text(value)}, "time": {t!r}}}\n'
-
-
-def _line_event(text: str) -> tuple[str, str, Value, float] | None:
-    """(key, field, value, time) from one event line (log, snapshot extra section, history),
-    or None if it is not a valid event."""
-    m = _LOG_ONE.fullmatch(text)
-    if m is not None and (m.group(2) in FIELDS or is_field(m.group(2))):
-        return m.group(1), m.group(2), m.group(3) == "true", float(m.group(4))
-    try:
-        obj = json.loads(text)
-    except ValueError:
-        return None
-    result = _event_from_obj(obj)
-    if isinstance(result, Event):
-        return result.key, result.field, result.value, result.time
-    return None
 
 
 def _stored_key(key: str) -> str:
@@ -127,94 +87,6 @@ def _parse_snapshot_line(line: str) -> tuple[str, str, bool, float] | None:
     return key, field, value, t
 
 
-def _bad_unicode(s: str) -> bool:
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _event_from_obj(obj: object) -> Event | str | None:
-    """An Event, None for a header line, or a message saying what is wrong."""
-    if not isinstance(obj, dict):
-        return "expected a JSON object"
-    if "format" in obj and "id" not in obj:
-        if obj.get("format") != FORMAT:
-            return "not an arxiv-reader marks line"
-        version = obj.get("version")
-        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
-            return f"written by a newer arxiv-reader (format version {version})"
-        return None
-    key, field, value, t = obj.get("id"), obj.get("field"), obj.get("value"), obj.get("time")
-    if not isinstance(key, str) or not key:
-        return '"id" must be a non-empty string'
-    if _bad_unicode(key):
-        return '"id" is not valid Unicode'
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
-        return '"time" must be a number (Unix seconds)'
-    if field == NOTE:
-        return _note_event(key, value, float(t))
-    if not isinstance(field, str) or not is_field(field):
-        if isinstance(field, str) and field.startswith(TAG_PREFIX):
-            return valid_tag(field[len(TAG_PREFIX):]) or "bad tag"
-        return f'"field" must be one of {", ".join(FIELDS)}, note or tag:NAME'
-    if not isinstance(value, bool):
-        return '"value" must be true or false'
-    return Event(key, field, value, float(t))
-
-
-def _note_event(key: str, value: object, t: float) -> Event | str:
-    if value == "":
-        value = None
-    if value is not None and not isinstance(value, str):
-        return '"value" of a note must be text or null'
-    if value is not None and (problem := valid_note(value)):
-        return problem
-    return Event(key, NOTE, value, t)
-
-
-def read_events_jsonl(fp: IO[str], source: str) -> tuple[list[Event], list[str]]:
-    """Events from a JSON Lines file (`write_events_jsonl`, or a ``marks.log``).
-
-    Blank lines and header lines are skipped; every bad line is reported as
-    ``"source:line: message"`` and skipped, never raised. Open the file with
-    ``errors="surrogateescape"`` (or ``"replace"``) so invalid UTF-8 is reported per line.
-    """
-    events: list[Event] = []
-    problems: list[str] = []
-    lineno = 0
-    try:
-        for lineno, line in enumerate(fp, 1):
-            text = line.strip()
-            if not text:
-                continue
-            try:
-                obj = json.loads(text)
-            except ValueError as err:
-                msg = getattr(err, "msg", None) or "not valid JSON"
-                problems.append(f"{source}:{lineno}: not valid JSON ({msg})")
-                continue
-            result = _event_from_obj(obj)
-            if isinstance(result, Event):
-                events.append(result)
-            elif isinstance(result, str):
-                problems.append(f"{source}:{lineno}: {result}")
-    except UnicodeDecodeError:
-        problems.append(f"{source}:{lineno + 1}: not valid UTF-8; stopped reading here")
-    return events, problems
-
-
-def write_events_jsonl(events: Iterable[Event], fp: IO[str]) -> None:
-    """Write events as JSON Lines, one ``{"id", "field", "value", "time"}`` object a line."""
-    chunk: list[str] = []
-    for e in events:
-        chunk.append(_event_line(e.key, e.field, e.value, e.time))
-        if len(chunk) >= 10_000:
-            fp.write("".join(chunk))
-            chunk.clear()
-    if chunk:
-        fp.write("".join(chunk))
 
 
 # -- parsing the files ------------------------------------------------------------------------
@@ -314,7 +186,7 @@ def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot |
             if parts.pop() != "" or len(parts) != count:
                 return None
             if field == EXTRA:
-                if _extras_from_lines(parts, extras):
+                if _extras_from_text(chunk.decode("utf-8"), len(parts), extras):
                     return None
             else:
                 lines[field] = parts
@@ -327,6 +199,40 @@ def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot |
         return _Snapshot(generation, lines, marked, extras, header["version"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _extras_from_text(text: str, count: int, extras: _Extras) -> int:
+    """`_extras_from_lines` for a whole section of `count` lines (each ending in a newline)."""
+    found = _LOG_ANY.findall(text)
+    if len(found) == count:
+        tags, notes = extras.tags, extras.notes
+        for groups in found:
+            key, field, v, ts = groups
+            if field[:4] == TAG_PREFIX and v[0] in "tf" and is_field(field):
+                event: tuple[str, str, Value, float] | None = key, field, v == "true", float(ts)
+            else:
+                event = _groups_event(key, field, v, ts)
+            if event is None:
+                break
+            key, field, value, t = event
+            if field == NOTE:
+                if key in notes:
+                    break  # a repeated entry: let the careful path decide
+                notes[key] = (t, value)  # type: ignore[assignment]
+            elif field not in FIELDS:
+                entries = tags.get(key)
+                if entries is None:
+                    entries = tags[key] = {}
+                if field[4:] in entries:
+                    break
+                entries[field[4:]] = (t, value)  # type: ignore[assignment]
+            else:
+                break
+        else:
+            return 0
+        extras.tags.clear()
+        extras.notes.clear()
+    return _extras_from_lines(text.split("\n")[:-1], extras)
 
 
 def _extras_from_lines(lines: Iterable[str], extras: _Extras) -> int:
@@ -408,9 +314,32 @@ def _parse_log_lines(data: bytes, start: int) -> _LogChunk:
         if len(matches) == text.count("\n") and all(
                 is_field(f) for f in {m[1] for m in matches} if f not in FIELDS):
             return _LogChunk(matches, end, tail=tail, raw=True)
+    if text is not None:
+        found = _all_lines_events(text)
+        if found is not None:
+            return _LogChunk(found, end, tail=tail)
+    events, bad = _careful_events(body)
+    return _LogChunk(events, end, tail=tail, bad=bad)
+
+
+def _all_lines_events(text: str) -> list[tuple[Any, ...]] | None:
+    """The events of `text` if every line is an event line as written here, else None."""
+    found = _LOG_ANY.findall(text)
+    if len(found) != text.count("\n"):
+        return None
+    events: list[tuple[Any, ...]] = []
+    for groups in found:
+        event = _groups_event(*groups)
+        if event is None:
+            return None
+        events.append(event)
+    return events
+
+
+def _careful_events(body: bytes) -> tuple[list[tuple[Any, ...]], int]:
+    """Line by line: (events, how many lines were bad)."""
     events: list[tuple[Any, ...]] = []
     bad = 0
-    valid_fields = set(FIELDS)
     for raw in body.split(b"\n")[:-1]:
         try:
             line = raw.decode("utf-8")
@@ -419,11 +348,12 @@ def _parse_log_lines(data: bytes, start: int) -> _LogChunk:
             continue
         m = _LOG_ONE.fullmatch(line)
         if m is not None:
-            field = m.group(2)
-            if field in valid_fields or is_field(field):
-                valid_fields.add(field)
-                events.append((m.group(1), field, m.group(3) == "true", float(m.group(4))))
-                continue
+            event = _matched_event(m)
+            if event is None:
+                bad += 1
+            else:
+                events.append(event)
+            continue
         try:
             obj = json.loads(line)
         except ValueError:
@@ -434,7 +364,7 @@ def _parse_log_lines(data: bytes, start: int) -> _LogChunk:
             events.append((result.key, result.field, result.value, result.time))
         elif isinstance(result, str):
             bad += 1
-    return _LogChunk(events, end, tail=tail, bad=bad)
+    return events, bad
 
 
 def _parse_log(data: bytes, path: Path) -> _LogChunk:

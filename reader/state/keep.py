@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -13,7 +14,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .fields import NOTE, TAG_PREFIX, Value, is_field, order, valid_note, valid_tag
+from .fields import FIELDS, NOTE, TAG_PREFIX, _Extras, Value, is_field, order, valid_note, valid_tag
 from .files import _bulk
 from .format import Event, StateError
 from .history import NoteIndex, all_events
@@ -91,9 +92,32 @@ class _Keep:
         def _append_locked(self, events: list[Event]) -> None: ...
         def apply(self, changes: Iterable[tuple[str, str, Value]], *,
                   skip_unchanged: bool = False) -> list[Event]: ...
-        def events(self) -> Iterator[Event]: ...
 
     # -- queries ----------------------------------------------------------------------------
+
+    def events(self) -> Iterator[Event]:
+        """The current state: one event per (key, field) ever set (unmarks included),
+        grouped by field (read, starred, then notes, then tags). A snapshot of the state when
+        called, safe against other threads."""
+        self._ensure_loaded()
+        view = self._view
+        for field in FIELDS:
+            overlay = dict(view.overlay[field])
+            for line in view.snap.lines[field]:
+                skey, code, ts = line.split("\t")
+                key = json.loads(skey) if skey[0] == '"' else skey
+                if key not in overlay:
+                    yield Event(key, field, code in "RS", float(ts))
+            for key in sorted(overlay):
+                t, value = overlay[key]
+                yield Event(key, field, value, t)
+        merged = _Extras()
+        for source in (view.snap.extras, view.extras):
+            for key, field, (t, v) in list(source.items()):
+                merged.offer(key, field, t, v)
+        for key, field, (t, v) in sorted(merged.items(), key=lambda item: (item[1] != NOTE, item[0], item[1])):
+            yield Event(key, field, v, t)
+
 
     def tags(self, key: str) -> tuple[str, ...]:
         """The paper's tags, sorted."""

@@ -6,12 +6,11 @@ The files and the protocol are described in the package docstring (`reader.state
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import suppress
 from json.encoder import encode_basestring as _json_string  # C-accelerated, keeps non-ASCII
 from pathlib import Path
@@ -21,7 +20,7 @@ from .files import (
     _bulk, _close, _Disk, _FileLock, _fsync_dir, _ident, _move_aside, _read_disk, _read_from, _unlink, _why,
     _write_temp,
 )
-from .fields import NOTE, Value, _Extras
+from .fields import NOTE, Value
 from .format import (
     _MARK, FIELDS, LOCK_NAME, LOG_NAME, SNAPSHOT_NAME, VERSION, Event, StateError, _bad_unicode, _event_line,
     _extra_lines, _log_header_bytes, _merge_lines, _parse_log, _parse_log_lines, _snapshot_bytes, _Snapshot,
@@ -116,30 +115,6 @@ class StateStore(_Keep):
         if not self._loaded:
             self._implicit_load()
         return len(self._view)
-
-    def events(self) -> Iterator[Event]:
-        """The current state: one event per (key, field) ever set (unmarks included),
-        grouped by field (read, starred, then notes, then tags). A snapshot of the state when
-        called, safe against other threads."""
-        if not self._loaded:
-            self._implicit_load()
-        view = self._view
-        for field in FIELDS:
-            overlay = dict(view.overlay[field])
-            for line in view.snap.lines[field]:
-                skey, code, ts = line.split("\t")
-                key = json.loads(skey) if skey[0] == '"' else skey
-                if key not in overlay:
-                    yield Event(key, field, code in "RS", float(ts))
-            for key in sorted(overlay):
-                t, value = overlay[key]
-                yield Event(key, field, value, t)
-        merged = _Extras()
-        for source in (view.snap.extras, view.extras):
-            for key, field, (t, v) in list(source.items()):
-                merged.offer(key, field, t, v)
-        for key, field, (t, v) in sorted(merged.items(), key=lambda item: (item[1] != NOTE, item[0], item[1])):
-            yield Event(key, field, v, t)
 
     def needs_compaction(self) -> bool:
         n = self._log_events

@@ -40,7 +40,7 @@ class _View:
         cur = self.extras.get(key, field)
         if cur is None:
             cur = self.snap.extras.get(key, field)
-        if cur is None or order(t, value) > order(*cur):
+        if cur is None or t > cur[0] or (t == cur[0] and order(t, value) > order(*cur)):
             self.extras.put(key, field, (t, value))
             return True
         return False
