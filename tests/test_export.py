@@ -212,7 +212,7 @@ def test_json_is_the_list_contract() -> None:
     assert record == {"id": "1907.00001", "version": None, "title": "T\u202e", "abstract": "An abstract.",
                       "pdf_url": "https://arxiv.org/pdf/1907.00001", "category": "cs.CV", "date": "2019-07-09",
                       "number": 1, "source": "test.md:1", "read": True, "starred": False,
-                      "categories": ["cs.CV"]}
+                      "categories": ["cs.CV"], "tags": [], "note": None}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
