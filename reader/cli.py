@@ -366,8 +366,10 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError("choose a format with --format bibtex|markdown|json")
     papers, indices, keys, store = _select(args, True)  # tags and notes go into every format
     chosen = [papers[i] for i in indices]
-    text = export_text(fmt, chosen, store.is_read if store else _no, store.is_starred if store else _no,
-                       store.tags if store else None, store.note if store else None)
+    if store is None:  # (not `if store`: an empty store has len() 0)
+        text = export_text(fmt, chosen, _no, _no)
+    else:
+        text = export_text(fmt, chosen, store.is_read, store.is_starred, store.tags, store.note)
     if args.output is None or args.output == "-":
         out.write(text)
         return 0

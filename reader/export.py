@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Paper, abs_url, pdf_url
+from .text import sanitize
 
 FORMATS = ("bibtex", "markdown", "json")
 SUFFIXES = {"bibtex": ".bib", "markdown": ".md", "json": ".json"}
@@ -195,11 +196,11 @@ def bibtex_entry(p: Paper, key: str, tags: Sequence[str] = (), note: str | None 
     url = abs_url(p.id) if p.id else p.pdf_url
     if url:
         fields.append(("url", url_field(url)))
-    keywords = tex_escape(", ".join(t for t in tags if t))
+    keywords = tex_escape(sanitize(", ".join(t for t in tags if t)))  # untrusted text: no escapes
     if keywords:
         fields.append(("keywords", keywords))
     if note and note.strip():
-        fields.append(("note", tex_escape(note)))
+        fields.append(("note", tex_escape(sanitize(note))))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key},\n{body}\n}}\n"
 
@@ -235,9 +236,10 @@ def kept_lines(tags: Sequence[str] = (), note: str | None = None) -> list[str]:
     """``**Tags:** a, b`` and ``**Note:** ...`` (a multi-line note's further lines indented by
     two spaces), for what a paper has."""
     lines = []
-    names = [_one_line(t) for t in tags if _one_line(t)]
+    names = [_one_line(sanitize(t)) for t in tags if _one_line(sanitize(t))]
     if names:
         lines.append("**Tags:** " + ", ".join(names))
+    note = sanitize(note) if note else None  # untrusted text: no escape sequences, no bidi controls
     if note and note.strip():
         parts = [_FIELD_CONTROL.sub(" ", part.replace("\t", " ")).rstrip() for part in note.strip("\n").split("\n")]
         lines.append("**Note:** " + parts[0].strip())

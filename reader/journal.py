@@ -18,6 +18,7 @@ from .text import sanitize
 FORMATS = ("markdown", "json")
 
 _SINCE_AGO = re.compile(r"(\d{1,5})([dhw])")
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def parse_since(text: str, now: dt.datetime | None = None) -> float:
@@ -75,7 +76,7 @@ def markdown(events: Iterable[Event], title: Callable[[str], str | None]) -> Ite
         label = _one_line(e.key) + (f" {_one_line(name)}" if name else "")
         yield f"- {when.strftime('%H:%M')} {describe(e)}: {label}\n"
         if e.field == NOTE and isinstance(e.value, str):
-            for line in sanitize(e.value).split("\n"):
+            for line in _LINE_BREAK.split(sanitize(e.value)):
                 yield f"  > {line}".rstrip() + "\n"
 
 
