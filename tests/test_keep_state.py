@@ -420,3 +420,31 @@ def test_sigkill_loses_no_acknowledged_tag_or_note(stores, tmp_path):
         assert [k for k in noted if store.note(k) != f"note of {k}"] == []
         store.close()
     assert len(tagged) > 20 and len(noted) > 10
+
+
+def test_tag_counts_over_a_snapshot_and_later_changes(stores, d):
+    s = loaded(stores, d)
+    s.set_tag(["a", "b", "c"], "ml")
+    s.set_tag(["a"], ["cv", "z"])
+    s.compact()
+    s = loaded(stores, d)
+    assert s.all_tags() == {"cv": 1, "ml": 3, "z": 1}
+    s.remove_tag(["a", "b"], "ml")
+    s.remove_tag("a", "z")
+    s.set_tag("d", "cv")
+    s.set_note("c", "only a note changed")
+    assert s.all_tags() == {"cv": 2, "ml": 1}
+    assert s.tags("a") == ("cv",) and s.tags("c") == ("ml",) and s.tags("d") == ("cv",)
+    s.compact()
+    assert loaded(stores, d).all_tags() == {"cv": 2, "ml": 1}
+
+
+def test_a_snapshot_key_that_prefixes_another_is_not_confused(stores, d):
+    s = loaded(stores, d)
+    s.set_tag("2401.0001", "short")
+    s.set_tag("2401.00011", "long")
+    s.set_note('quo"te', "q")
+    s.compact()
+    fresh = loaded(stores, d)
+    assert fresh.tags("2401.0001") == ("short",) and fresh.tags("2401.00011") == ("long",)
+    assert fresh.tags("2401.000") == () and fresh.note('quo"te') == "q" and fresh.note("quo") is None

@@ -13,8 +13,9 @@ import math
 import re
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_string  # C-accelerated, keeps non-ASCII
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +93,82 @@ def _parse_snapshot_line(line: str) -> tuple[str, str, bool, float] | None:
 # -- parsing the files ------------------------------------------------------------------------
 
 
+class _SnapExtras:
+    """A snapshot's tags and notes: its ``extra`` section's sorted event lines, parsed per key
+    on first use (a paper's lines are contiguous: they share the prefix ``{"id": KEY, ``), so
+    loading builds nothing per entry. Never mutated but for the memo."""
+
+    __slots__ = ("lines", "memo", "_counts")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.memo: dict[str, tuple[dict[str, tuple[float, bool]], tuple[float, str | None] | None]] = {}
+        self._counts: dict[str, int] | None = None
+
+    @classmethod
+    def of(cls, extras: _Extras) -> _SnapExtras:
+        return cls(sorted(_event_line(k, f, v, t)[:-1] for k, f, (t, v) in extras.items()))
+
+    def entries(self, key: str) -> tuple[dict[str, tuple[float, bool]], tuple[float, str | None] | None]:
+        """(tag -> (time, tagged), (time, note) or None) for `key`."""
+        r = self.memo.get(key)
+        if r is not None:
+            return r
+        lines = self.lines
+        tags: dict[str, tuple[float, bool]] = {}
+        note: tuple[float, str | None] | None = None
+        if lines:
+            probe = '{"id": ' + _json_string(key) + ", "
+            i = bisect.bisect_left(lines, probe)
+            while i < len(lines) and lines[i].startswith(probe):
+                event = _line_event(lines[i])
+                i += 1
+                if event is None or event[0] != key:
+                    continue
+                _, field, value, t = event
+                if field == NOTE and (value is None or isinstance(value, str)):
+                    note = (t, value)
+                elif field[:4] == TAG_PREFIX and isinstance(value, bool):
+                    tags[field[4:]] = (t, value)
+        r = self.memo[key] = (tags, note)
+        return r
+
+    def get(self, key: str, field: str) -> tuple[float, Value] | None:
+        tags, note = self.entries(key)
+        return note if field == NOTE else tags.get(field[len(TAG_PREFIX):])
+
+    def items(self) -> Iterator[tuple[str, str, tuple[float, Value]]]:
+        for line in self.lines:
+            event = _line_event(line)
+            if event is not None and event[1] not in FIELDS:
+                key, field, value, t = event
+                yield key, field, (t, value)
+
+    def tag_counts(self) -> dict[str, int]:
+        """How many papers have each tag (computed once: the snapshot never changes)."""
+        if self._counts is None:
+            counts: dict[str, int] = {}
+            for _, field, (_, value) in self.items():
+                if value is True and field[:4] == TAG_PREFIX:
+                    counts[field[4:]] = counts.get(field[4:], 0) + 1
+            self._counts = counts
+        return self._counts
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
 class _Snapshot:
     """The state in a snapshot: per field, sorted snapshot lines; tags and notes. Never mutated."""
 
     __slots__ = ("generation", "lines", "marked", "extras", "version")
 
     def __init__(self, generation: str | None, lines: dict[str, list[str]], marked: int,
-                 extras: _Extras | None = None, version: int = VERSION):
+                 extras: _SnapExtras | None = None, version: int = VERSION):
         self.generation = generation
         self.lines = lines
         self.marked = marked
-        self.extras = extras if extras is not None else _Extras()
+        self.extras = extras if extras is not None else _SnapExtras([])
         self.version = version
 
     @classmethod
@@ -170,7 +236,7 @@ def _parse_snapshot(data: bytes, path: Path) -> tuple[_Snapshot, _Damage | None]
 def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot | None:
     try:
         lines: dict[str, list[str]] = {f: [] for f in FIELDS}
-        extras = _Extras()
+        extras = _SnapExtras([])
         seen: set[str] = set()
         for section in header["sections"]:
             field, count, size, crc = (section["field"], section["lines"], section["bytes"],
@@ -186,8 +252,7 @@ def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot |
             if parts.pop() != "" or len(parts) != count:
                 return None
             if field == EXTRA:
-                if _extras_from_text(chunk.decode("utf-8"), len(parts), extras):
-                    return None
+                extras = _SnapExtras(parts)
             else:
                 lines[field] = parts
         if pos != len(data):
@@ -199,40 +264,6 @@ def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot |
         return _Snapshot(generation, lines, marked, extras, header["version"])
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def _extras_from_text(text: str, count: int, extras: _Extras) -> int:
-    """`_extras_from_lines` for a whole section of `count` lines (each ending in a newline)."""
-    found = _LOG_ANY.findall(text)
-    if len(found) == count:
-        tags, notes = extras.tags, extras.notes
-        for groups in found:
-            key, field, v, ts = groups
-            if field[:4] == TAG_PREFIX and v[0] in "tf" and is_field(field):
-                event: tuple[str, str, Value, float] | None = key, field, v == "true", float(ts)
-            else:
-                event = _groups_event(key, field, v, ts)
-            if event is None:
-                break
-            key, field, value, t = event
-            if field == NOTE:
-                if key in notes:
-                    break  # a repeated entry: let the careful path decide
-                notes[key] = (t, value)  # type: ignore[assignment]
-            elif field not in FIELDS:
-                entries = tags.get(key)
-                if entries is None:
-                    entries = tags[key] = {}
-                if field[4:] in entries:
-                    break
-                entries[field[4:]] = (t, value)  # type: ignore[assignment]
-            else:
-                break
-        else:
-            return 0
-        extras.tags.clear()
-        extras.notes.clear()
-    return _extras_from_lines(text.split("\n")[:-1], extras)
 
 
 def _extras_from_lines(lines: Iterable[str], extras: _Extras) -> int:
@@ -282,7 +313,7 @@ def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) ->
     if bad:
         what += f", {_bad(bad)}"
     version = header.get("version", VERSION) if header else VERSION
-    return (_Snapshot(gen if isinstance(gen, str) else None, lines, marked, extras, version),
+    return (_Snapshot(gen if isinstance(gen, str) else None, lines, marked, _SnapExtras.of(extras), version),
             _Damage(path, what, bad))
 
 
@@ -418,13 +449,15 @@ def _merge_lines(snap: _Snapshot, overlay: dict[str, tuple[float, bool]], field:
     return kept
 
 
-def _extra_lines(snap: _Snapshot, overlay: _Extras) -> tuple[list[str], _Extras]:
-    """The current tags and notes as sorted event lines (no newlines), for a new snapshot."""
+def _extra_lines(snap: _Snapshot, overlay: _Extras) -> _SnapExtras:
+    """The current tags and notes (as a new snapshot's ``extra`` section)."""
+    if not overlay.tags and not overlay.notes:
+        return _SnapExtras(snap.extras.lines)
     merged = _Extras()
-    for source in (snap.extras, overlay):
-        for key, field, entry in source.items():
+    for source in (snap.extras.items(), overlay.items()):
+        for key, field, entry in source:
             merged.offer(key, field, *entry)
-    return sorted(_event_line(key, field, value, t)[:-1] for key, field, (t, value) in merged.items()), merged
+    return _SnapExtras.of(merged)
 
 
 def _snapshot_bytes(generation: str, lines: dict[str, list[str]], marked: int,

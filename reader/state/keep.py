@@ -112,8 +112,8 @@ class _Keep:
                 t, value = overlay[key]
                 yield Event(key, field, value, t)
         merged = _Extras()
-        for source in (view.snap.extras, view.extras):
-            for key, field, (t, v) in list(source.items()):
+        for source in (view.snap.extras.items(), list(view.extras.items())):
+            for key, field, (t, v) in source:
                 merged.offer(key, field, t, v)
         for key, field, (t, v) in sorted(merged.items(), key=lambda item: (item[1] != NOTE, item[0], item[1])):
             yield Event(key, field, v, t)
@@ -123,7 +123,7 @@ class _Keep:
         """The paper's tags, sorted."""
         self._ensure_loaded()
         view = self._view
-        entries = dict(view.snap.extras.tags.get(key) or {})
+        entries = dict(view.snap.extras.entries(key)[0])
         entries.update(view.extras.tags.get(key) or {})  # the overlay holds only winners
         return tuple(sorted(tag for tag, (_, on) in entries.items() if on))
 
@@ -131,10 +131,11 @@ class _Keep:
         """Every tag in use with the number of papers that have it (for completion)."""
         self._ensure_loaded()
         view = self._view
-        counts: Counter[str] = Counter()
-        for key in view.snap.extras.tags.keys() | view.extras.tags.keys():
+        counts: Counter[str] = Counter(view.snap.extras.tag_counts())
+        for key in list(view.extras.tags):  # papers changed since the snapshot: recount them
+            counts.subtract(tag for tag, (_, on) in view.snap.extras.entries(key)[0].items() if on)
             counts.update(self.tags(key))
-        return dict(sorted(counts.items()))
+        return dict(sorted((tag, n) for tag, n in counts.items() if n > 0))
 
     def note(self, key: str) -> str | None:
         """The paper's note, or None."""

@@ -499,8 +499,8 @@ class StateStore(_Keep):
         lines = {f: _merge_lines(view.snap, view.overlay[f], f) for f in FIELDS}
         marked = len(view)
         generation = uuid.uuid4().hex
-        extra, extras = _extra_lines(view.snap, view.extras)
-        snapshot = _snapshot_bytes(generation, lines, marked, extra)
+        extras = _extra_lines(view.snap, view.extras)
+        snapshot = _snapshot_bytes(generation, lines, marked, extras.lines)
         log_data = _log_header_bytes(generation, generation, self._snap_gen, self._log_gen)
         log_fd = None
         try:
