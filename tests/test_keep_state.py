@@ -448,3 +448,17 @@ def test_a_snapshot_key_that_prefixes_another_is_not_confused(stores, d):
     fresh = loaded(stores, d)
     assert fresh.tags("2401.0001") == ("short",) and fresh.tags("2401.00011") == ("long",)
     assert fresh.tags("2401.000") == () and fresh.note('quo"te') == "q" and fresh.note("quo") is None
+
+
+def test_other_instances_see_tags_and_notes_after_refresh_and_compaction(stores, d):
+    a, b = loaded(stores, d), loaded(stores, d)
+    a.set_tag("k", "x")
+    a.set_note("k", "v1")
+    assert b.refresh() and b.tags("k") == ("x",) and b.note("k") == "v1"
+    a.compact()
+    a.set_note("k", "v2")
+    b.refresh()
+    assert b.note("k") == "v2" and [v.value for v in b.note_versions("k")] == ["v2", "v1"]
+    b.remove_tag("k", "x")
+    a.refresh()
+    assert a.tags("k") == ()
