@@ -462,3 +462,45 @@ def test_other_instances_see_tags_and_notes_after_refresh_and_compaction(stores,
     b.remove_tag("k", "x")
     a.refresh()
     assert a.tags("k") == ()
+
+
+def test_loading_never_reads_the_history(stores, d, monkeypatch):
+    s = loaded(stores, d)
+    s.set_note("k", "v1")
+    s.compact()
+    s.set_note("k", "v2")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the history was read")
+
+    monkeypatch.setattr(state.history, "history_files", forbidden)
+    monkeypatch.setattr(state.history, "read_events", forbidden)
+    fresh = loaded(stores, d)
+    assert fresh.note("k") == "v2" and fresh.tags("k") == ()
+    fresh.set_tag("k", "x")
+    monkeypatch.undo()
+    assert [v.value for v in fresh.note_versions("k")] == ["v2", "v1"]
+
+
+def test_a_torn_history_line_is_skipped_and_never_glued(stores, d):
+    s = loaded(stores, d)
+    s.set_note("k", "v1")
+    s.compact()
+    (path,) = (d / state.HISTORY_DIR).iterdir()
+    with path.open("a") as fh:
+        fh.write('{"id": "k", "field": "no')  # a crash in the middle of an append
+    s.set_note("k", "v2")
+    s.compact()
+    assert [v.value for v in loaded(stores, d).note_versions("k")] == ["v2", "v1"]
+    assert path.read_text().count("\n") == 3 and path.read_text().endswith("\n")
+
+
+def test_an_event_left_in_both_log_and_history_counts_once(stores, d):
+    s = loaded(stores, d)
+    s.set_note("k", "v1")
+    log = (d / state.LOG_NAME).read_text()
+    s.compact()
+    (d / state.LOG_NAME).write_text(log)  # as after a crash between the history append and the rename
+    fresh = loaded(stores, d)
+    assert [v.value for v in fresh.note_versions("k")] == ["v1"]
+    assert [e.value for e in fresh.history()] == ["v1"]
