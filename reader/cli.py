@@ -318,8 +318,13 @@ def cmd_journal(args: argparse.Namespace, out: TextIO) -> int:
         events = store.history(since)
     except StateError as err:
         raise Failure(_safe(str(err))) from None
-    write = journal.json_lines if args.format == "json" else journal.markdown
-    for line in write(events, titles.get):
+    if args.format == "json":
+        lines = journal.json_lines(events, titles.get)  # raw titles, as `list --json` gives them
+    else:
+        from .text import display_title
+
+        lines = journal.markdown(events, lambda key: display_title(titles[key]) if key in titles else None)
+    for line in lines:
         out.write(line)
     return 0
 
