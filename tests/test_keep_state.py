@@ -504,3 +504,19 @@ def test_an_event_left_in_both_log_and_history_counts_once(stores, d):
     fresh = loaded(stores, d)
     assert [v.value for v in fresh.note_versions("k")] == ["v1"]
     assert [e.value for e in fresh.history()] == ["v1"]
+
+
+def test_importing_again_and_again_writes_nothing_new(stores, tmp_path):
+    a, b = loaded(stores, tmp_path / "a"), loaded(stores, tmp_path / "b")
+    a.set_note("k", "a1")
+    a.set_note("k", "a2")
+    b.set_note("k", "b1")
+    b.set_tag("k", "x")
+    b.merge(list(a.export_events()))
+    a.merge(list(b.export_events()))
+    sizes = [(tmp_path / n / state.LOG_NAME).stat().st_size for n in "ab"]
+    for _ in range(3):
+        b.merge(list(a.export_events()))
+        a.merge(list(b.export_events()))
+    assert [(tmp_path / n / state.LOG_NAME).stat().st_size for n in "ab"] == sizes
+    assert [v.value for v in a.note_versions("k")] == [v.value for v in b.note_versions("k")] == ["b1", "a2", "a1"]
