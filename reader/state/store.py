@@ -49,10 +49,11 @@ def _stat_ident(path: Path) -> tuple[int, int] | None:
 
 
 class StateStore(_Keep):
-    """Read/starred marks in `directory` (default: `default_state_dir()`).
+    """Marks (read, starred, tags, notes) in `directory` (default: `default_state_dir()`).
 
     Call `load` first (queries made before it load implicitly; their warnings are returned by
-    the next `load` or `take_warnings`). Queries (`get`, `is_read`, ...) never touch the disk;
+    the next `load` or `take_warnings`). Queries (`get`, `is_read`, `tags`, `note`, ...) never
+    touch the disk; `note_versions`, `history` and `undo` read the history files (`keep.py`).
     `apply`, `merge`, `refresh`, `compact` and `load` may be called from any thread.
     """
 
