@@ -4,6 +4,9 @@
     arxiv-reader list [PATH ...] [--json] [--query Q] [--unread|--read|--starred]
     arxiv-reader check PATH ...
     arxiv-reader mark read|unread|star|unstar ID [ID ...]
+    arxiv-reader tag ID TAG [TAG ...] | untag ID TAG [TAG ...]
+    arxiv-reader note ID TEXT                   ('-' reads standard input; an empty text deletes the note)
+    arxiv-reader journal [PATH ...] [--since 7d|2026-12-01] [--format markdown|json]
     arxiv-reader state export | state import FILE
     arxiv-reader export --format bibtex|markdown|json [--query Q] [--starred] [--unread] [-o FILE] [PATH ...]
     arxiv-reader config path | config show | config check
@@ -26,7 +29,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
-from .export import FORMATS, SUFFIXES, json_line, paper_record
+from .export import FORMATS, SUFFIXES, add_kept, json_line, paper_record
 from .config import Config, config_dir, load_config
 from .model import Paper
 
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
     from .library import Library
     from .state import StateStore
 
-SUBCOMMANDS = ("list", "check", "mark", "state", "export", "config", "fetch")
+SUBCOMMANDS = ("list", "check", "mark", "tag", "untag", "note", "journal", "state", "export", "config", "fetch")
 API_MAX_DEFAULT = 50
 API_MAX_LIMIT = 2000  # the arXiv API's own limit for one request
 EXIT_PROBLEMS = 1
@@ -75,6 +78,8 @@ def _build_parser() -> _Parser:
     p.add_argument("action", choices=("read", "unread", "star", "unstar"))
     p.add_argument("ids", nargs="+", metavar="ID", help="arXiv identifiers (1907.03739, cs/0601001v2)")
 
+    _add_keep_parsers(sub)
+
     p = sub.add_parser("state", help="export or import read/star state")
     ssub = p.add_subparsers(dest="state_command", parser_class=_Parser, metavar="ACTION", required=True)
     ssub.add_parser("export", help="write the state as JSON Lines to stdout")
@@ -103,6 +108,22 @@ def _build_parser() -> _Parser:
     p.add_argument("--max", type=int, metavar="N",
                    help=f"at most N results for --api (default {API_MAX_DEFAULT}, up to {API_MAX_LIMIT})")
     return ap
+
+
+def _add_keep_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("tag", help="add tags to a paper")
+    p.add_argument("id", metavar="ID", help="an arXiv identifier (1907.03739)")
+    p.add_argument("tags", nargs="+", metavar="TAG", help="tag names (no spaces, at most 64 characters)")
+    p = sub.add_parser("untag", help="remove tags from a paper")
+    p.add_argument("id", metavar="ID", help="an arXiv identifier (1907.03739)")
+    p.add_argument("tags", nargs="+", metavar="TAG")
+    p = sub.add_parser("note", help="set a paper's note ('-' reads standard input; empty deletes it)")
+    p.add_argument("id", metavar="ID", help="an arXiv identifier (1907.03739)")
+    p.add_argument("text", metavar="TEXT", help="the note (at most 64 KB); '-' reads standard input")
+    p = sub.add_parser("journal", help="what was read, starred, tagged and noted, day by day")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="where titles come from (default: the library)")
+    p.add_argument("--since", metavar="WHEN", help="7d, 12h, 2w or a date such as 2026-12-01 (default: all)")
+    p.add_argument("--format", "-f", choices=("markdown", "json"), default="markdown")
 
 
 def _app_parser() -> _Parser:
@@ -204,7 +225,8 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         assert store is not None  # need_state is set by --json
         for i in indices:
-            out.write(json_line(paper_record(papers[i], store.is_read(keys[i]), store.is_starred(keys[i]))) + "\n")
+            record = paper_record(papers[i], store.is_read(keys[i]), store.is_starred(keys[i]))
+            out.write(json_line(add_kept(record, keys[i], store.tags, store.note)) + "\n")
     else:
         from .text import display_title
 
@@ -251,12 +273,91 @@ def cmd_mark(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _paper_key(raw: str) -> str:
+    from .model import parse_arxiv_id
+
+    parsed = parse_arxiv_id(raw)
+    if parsed is None:
+        raise UsageError(f"not an arXiv identifier: {_safe(raw)!r}")
+    return parsed[0]
+
+
+def cmd_tag(args: argparse.Namespace, out: TextIO) -> int:
+    from .state import StateError, valid_tag
+
+    key = _paper_key(args.id)
+    for tag in args.tags:
+        problem = valid_tag(tag)
+        if problem:
+            raise UsageError(f"{problem}: {_safe(tag)!r}")
+    store = _open_store()
+    try:
+        if args.command == "tag":
+            store.set_tag(key, args.tags)
+        else:
+            store.remove_tag(key, args.tags)
+    except StateError as err:
+        raise Failure(_safe(str(err))) from None
+    return 0
+
+
+def cmd_note(args: argparse.Namespace, out: TextIO) -> int:
+    from .state import StateError, valid_note
+
+    key = _paper_key(args.id)
+    text: str = args.text
+    if text == "-":
+        data = sys.stdin.buffer.read(MAX_NOTE_READ)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError("the note on standard input is not UTF-8 text") from None
+        text = text.removesuffix("\n")  # `echo text |` adds one
+    problem = valid_note(text)
+    if problem:
+        raise UsageError(problem)
+    store = _open_store()
+    try:
+        store.set_note(key, text)
+    except StateError as err:
+        raise Failure(_safe(str(err))) from None
+    return 0
+
+
+MAX_NOTE_READ = 64 * 1024 + 2  # just past the limit, so an over-long note is refused, not cut
+
+
+def cmd_journal(args: argparse.Namespace, out: TextIO) -> int:
+    from . import journal
+    from .state import StateError
+
+    try:
+        since = journal.parse_since(args.since) if args.since is not None else None
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    lib = _load_library(args.paths, args.config)
+    titles = {p.key: p.title for p in lib.papers}
+    store = _open_store()
+    try:
+        events = store.history(since)
+    except StateError as err:
+        raise Failure(_safe(str(err))) from None
+    if args.format == "json":
+        lines = journal.json_lines(events, titles.get)  # raw titles, as `list --json` gives them
+    else:
+        from .text import display_title
+
+        lines = journal.markdown(events, lambda key: display_title(titles[key]) if key in titles else None)
+    for line in lines:
+        out.write(line)
+    return 0
+
+
 def cmd_state(args: argparse.Namespace, out: TextIO) -> int:
     from .state import StateError, read_events_jsonl, write_events_jsonl
 
-    store = _open_store()
     if args.state_command == "export":
-        write_events_jsonl(store.events(), out)
+        write_events_jsonl(_open_store().export_events(), out)
         return 0
     try:
         if args.file == "-":
@@ -266,6 +367,10 @@ def cmd_state(args: argparse.Namespace, out: TextIO) -> int:
                 events, problems = read_events_jsonl(fh, args.file)
     except OSError as err:
         raise UsageError(f"cannot read {_safe(args.file)}: {err.strerror}") from None
+    if problems and not events:
+        raise UsageError(f"{_safe(args.file)} is not a marks file written by `arxiv-reader state export`"
+                         f" (no valid line); nothing imported")
+    store = _open_store()
     for problem in problems:
         print(f"arxiv-reader: warning: {_safe(problem)}", file=sys.stderr)
     try:
@@ -273,6 +378,9 @@ def cmd_state(args: argparse.Namespace, out: TextIO) -> int:
     except StateError as err:
         raise Failure(_safe(str(err))) from None
     out.write(f"imported {len(events)} marks, {changed} changed the state\n")
+    if problems:
+        out.write(f"{len(problems)} damaged line{'s' * (len(problems) != 1)} skipped\n")
+        return EXIT_PROBLEMS
     return 0
 
 
@@ -285,9 +393,12 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         fmt = next((f for f, s in SUFFIXES.items() if s == suffix), None)
         if fmt is None:
             raise UsageError("choose a format with --format bibtex|markdown|json")
-    papers, indices, keys, store = _select(args, fmt == "json")
+    papers, indices, keys, store = _select(args, True)  # tags and notes go into every format
     chosen = [papers[i] for i in indices]
-    text = export_text(fmt, chosen, store.is_read if store else _no, store.is_starred if store else _no)
+    if store is None:  # (not `if store`: an empty store has len() 0)
+        text = export_text(fmt, chosen, _no, _no)
+    else:
+        text = export_text(fmt, chosen, store.is_read, store.is_starred, store.tags, store.note)
     if args.output is None or args.output == "-":
         out.write(text)
         return 0
@@ -411,7 +522,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in args.config_problems:
                 print(_safe(problem), file=sys.stderr)
             handler = {"list": cmd_list, "check": cmd_check, "mark": cmd_mark, "state": cmd_state,
-                       "export": cmd_export, "config": cmd_config, "fetch": cmd_fetch}
+                       "export": cmd_export, "config": cmd_config, "fetch": cmd_fetch, "tag": cmd_tag,
+                       "untag": cmd_tag, "note": cmd_note, "journal": cmd_journal}
             code = handler[args.command](args, out)
         elif argv and argv[0] in ("-h", "--help"):
             _build_parser().print_help()

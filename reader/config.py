@@ -17,7 +17,8 @@ Top-level keys besides ``dwell_seconds``: ``library`` (the folder opened without
 expanded), ``browser`` (a command with ``%u`` for the URL, run without a shell), ``theme`` (a
 Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``); for `fetch`:
 ``categories``, ``fetch_url``, ``api_url``, ``fetch_interval_s``, ``fetch_timeout_s``, ``fetch_max_mb``
-and ``fetch_on_start``. A problem in the file is reported as ``FILE:LINE: KEY: message`` and the
+and ``fetch_on_start``; ``unread_on_update`` (a bool: a read paper comes back unread when a
+newer version is announced). A problem in the file is reported as ``FILE:LINE: KEY: message`` and the
 default is used for that key.
 The filter history lives in `reader.history`; its names are re-exported here for old callers.
 """
@@ -75,6 +76,9 @@ class Config:
     """``auto`` (shown when the terminal is at least 140 columns wide), ``show`` or ``hide``."""
     export_dir: Path | None = None
     """Where `E` proposes to write an export (``~`` expanded); None: the current directory."""
+    unread_on_update: bool = False
+    """A read paper shows unread again when a newer version of it is announced (derived from
+    the read mark's time; nothing is stored)."""
     saved_queries: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
     """The queries as they are in the file (as loaded or last saved): saving writes only the
     ones that differ, so an entry edited or removed by hand meanwhile is left alone."""
@@ -98,7 +102,8 @@ class Config:
 NAVIGATOR_MODES = ("auto", "show", "hide")
 TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "export_dir", "queries", "keys",
                   "categories", "fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb",
-                  "fetch_on_start")
+                  "fetch_on_start",
+                  "unread_on_update")
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int:
@@ -198,6 +203,12 @@ def _load_new_keys(data: dict[str, object], config: Config, warn: Callable[[str,
         else:
             warn("browser", 'must be a command such as "firefox --new-tab %u"')
     _load_looks(data, config, warn)
+    unread_on_update = data.get("unread_on_update")
+    if unread_on_update is not None:
+        if isinstance(unread_on_update, bool):
+            config.unread_on_update = unread_on_update
+        else:
+            warn("unread_on_update", "must be true or false; using false")
 
 
 def _load_looks(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
@@ -285,6 +296,7 @@ def show_config(config: Config) -> str:
     lines.append(f"export_dir = {_toml_value(str(export_dir))}" if export_dir is not None
                  else "# export_dir = (not set: the current directory)")
     lines += _fetch_lines(config, show=True)
+    lines.append("unread_on_update = true" if config.unread_on_update else "# unread_on_update = false (not set)")
     lines += ["", "[queries]"]
     lines += [f"{n} = {_toml_value(q)}" for n, q in sorted(config.queries.items())]
     lines += ["", "[keys]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(config.keys.items())]

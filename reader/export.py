@@ -12,8 +12,9 @@ BibTeX
 Markdown
     One digest per (date, category), newest first, papers in digest order and renumbered from 1,
     in the format the Markdown reader reads back (same identifiers, titles and abstracts).
-    Optional field lines (``**Authors:** ...``) go between a heading and its abstract, only
-    for fields a paper has beyond its heading.
+    Optional field lines (``**Authors:** ...``, ``**Tags:** ...``, ``**Note:** ...``) go between
+    a heading and its abstract, only for fields a paper has beyond its heading; a multi-line
+    note's further lines are indented by two spaces.
 JSON
     The `list --json` contract: one object per line (`paper_record`, `json_line`).
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Paper, abs_url, pdf_url
+from .text import sanitize
 
 FORMATS = ("bibtex", "markdown", "json")
 SUFFIXES = {"bibtex": ".bib", "markdown": ".md", "json": ".json"}
@@ -56,11 +58,25 @@ def paper_record(p: Paper, read: bool, starred: bool) -> dict[str, Any]:
     }
 
 
+TagsOf = Callable[[str], Sequence[str]]
+NoteOf = Callable[[str], "str | None"]
+
+
+def add_kept(record: dict[str, Any], key: str, tags: TagsOf | None = None,
+             note: NoteOf | None = None) -> dict[str, Any]:
+    """`record` with the paper's ``tags`` (a sorted list, [] when none) and ``note`` (text or
+    null), as `list --json` prints them; without lookups, [] and null."""
+    record["tags"] = sorted(tags(key)) if tags is not None else []
+    record["note"] = note(key) if note is not None else None
+    return record
+
+
 def json_lines(papers: Iterable[Paper], is_read: Callable[[str], bool],
-               is_starred: Callable[[str], bool]) -> Iterator[str]:
+               is_starred: Callable[[str], bool], tags: TagsOf | None = None,
+               note: NoteOf | None = None) -> Iterator[str]:
     for p in papers:
         key = p.key
-        yield json_line(paper_record(p, is_read(key), is_starred(key))) + "\n"
+        yield json_line(add_kept(paper_record(p, is_read(key), is_starred(key)), key, tags, note)) + "\n"
 
 
 # -- BibTeX -----------------------------------------------------------------------------------
@@ -166,7 +182,7 @@ def _unique_papers(papers: Iterable[Paper]) -> list[Paper]:
     return out
 
 
-def bibtex_entry(p: Paper, key: str) -> str:
+def bibtex_entry(p: Paper, key: str, tags: Sequence[str] = (), note: str | None = None) -> str:
     fields: list[tuple[str, str]] = [("title", bibtex_title(p.title))]
     authors = bibtex_author(getattr(p, "authors", ()) or ())
     if authors:
@@ -182,14 +198,21 @@ def bibtex_entry(p: Paper, key: str) -> str:
     url = abs_url(p.id) if p.id else p.pdf_url
     if url:
         fields.append(("url", url_field(url)))
+    keywords = tex_escape(sanitize(", ".join(t for t in tags if t)))  # untrusted text: no escapes
+    if keywords:
+        fields.append(("keywords", keywords))
+    if note and note.strip():
+        fields.append(("note", tex_escape(sanitize(note))))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key},\n{body}\n}}\n"
 
 
-def bibtex(papers: Iterable[Paper]) -> str:
-    """The papers as a BibTeX file (each identifier once)."""
+def bibtex(papers: Iterable[Paper], tags: TagsOf | None = None, note: NoteOf | None = None) -> str:
+    """The papers as a BibTeX file (each identifier once); with lookups, each paper's tags as
+    ``keywords`` and its note as ``note``."""
     unique = _unique_papers(papers)
-    return "\n".join(bibtex_entry(p, k) for p, k in zip(unique, bibtex_keys(unique), strict=True))
+    return "\n".join(bibtex_entry(p, k, tags(p.key) if tags else (), note(p.key) if note else None)
+                     for p, k in zip(unique, bibtex_keys(unique), strict=True))
 
 
 # -- Markdown ---------------------------------------------------------------------------------
@@ -211,6 +234,21 @@ def digest_header(date: str, category: str) -> str:
     return f"# ArXiv {category} --{day.strftime('%a')}, {day.day} {day.strftime('%b %Y')}"
 
 
+def kept_lines(tags: Sequence[str] = (), note: str | None = None) -> list[str]:
+    """``**Tags:** a, b`` and ``**Note:** ...`` (a multi-line note's further lines indented by
+    two spaces), for what a paper has."""
+    lines = []
+    names = [_one_line(sanitize(t)) for t in tags if _one_line(sanitize(t))]
+    if names:
+        lines.append("**Tags:** " + ", ".join(names))
+    note = sanitize(note) if note else None  # untrusted text: no escape sequences, no bidi controls
+    if note and note.strip():
+        parts = [_FIELD_CONTROL.sub(" ", part.replace("\t", " ")).rstrip() for part in note.strip("\n").split("\n")]
+        lines.append("**Note:** " + parts[0].strip())
+        lines += [f"  {part}" if part.strip() else "  " for part in parts[1:]]
+    return lines
+
+
 def field_lines(p: Paper) -> list[str]:
     """``**Authors:** ...``, ``**Categories:** ...``, ``**Comments:** ...``, ``**Announce:** ...``
     for the fields the paper has beyond its heading (Categories only for a cross-list)."""
@@ -227,7 +265,7 @@ def field_lines(p: Paper) -> list[str]:
     return lines
 
 
-def _paper_markdown(p: Paper, number: int) -> list[str]:
+def _paper_markdown(p: Paper, number: int, kept: list[str] | None = None) -> list[str]:
     title = _one_line(p.title)
     if p.id:
         link = pdf_url(p.id + (f"v{p.version}" if p.version else "")) + ".pdf"
@@ -236,7 +274,7 @@ def _paper_markdown(p: Paper, number: int) -> list[str]:
         heading = f"### {number}.{title}  [ :arrow_down: ]({p.pdf_url})"
     else:
         heading = f"### {number}.{title}"
-    lines = [heading, *field_lines(p)]
+    lines = [heading, *field_lines(p), *(kept or [])]
     paragraphs = [_one_line(par) for par in p.abstract.split("\n")]
     paragraphs = [par for par in paragraphs if par]
     for i, par in enumerate(paragraphs):
@@ -257,7 +295,7 @@ def _digest_order(p: Paper, i: int) -> tuple[int, str, str, float, int]:
 _INVERT = str.maketrans("0123456789", "9876543210")
 
 
-def markdown(papers: Iterable[Paper]) -> str:
+def markdown(papers: Iterable[Paper], tags: TagsOf | None = None, note: NoteOf | None = None) -> str:
     """The papers as Markdown digests: one digest per (date, category), newest first. Papers
     without a date or category come first, before any header (the reader takes their date and
     category from the file name, if any)."""
@@ -274,7 +312,8 @@ def markdown(papers: Iterable[Paper]) -> str:
             number = 0
             out.append(digest_header(*digest))
         number += 1
-        out += _paper_markdown(p, number)
+        kept = kept_lines(tags(p.key) if tags else (), note(p.key) if note else None)
+        out += _paper_markdown(p, number, kept)
     return "\n".join(out) + "\n" if out else ""
 
 
@@ -286,12 +325,14 @@ def proposed_path(fmt: str, export_dir: Path | None, now: dt.datetime | None = N
 
 
 def export_text(fmt: str, papers: Sequence[Paper], is_read: Callable[[str], bool],
-                is_starred: Callable[[str], bool]) -> str:
-    """The whole export in one format (one of `FORMATS`)."""
+                is_starred: Callable[[str], bool], tags: TagsOf | None = None,
+                note: NoteOf | None = None) -> str:
+    """The whole export in one format (one of `FORMATS`); `tags` and `note` look up a paper's
+    tags and note by its key (without them, none are written)."""
     if fmt == "bibtex":
-        return bibtex(papers)
+        return bibtex(papers, tags, note)
     if fmt == "markdown":
-        return markdown(papers)
+        return markdown(papers, tags, note)
     if fmt == "json":
-        return "".join(json_lines(papers, is_read, is_starred))
+        return "".join(json_lines(papers, is_read, is_starred, tags, note))
     raise ValueError(f"unknown export format: {fmt}")

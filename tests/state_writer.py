@@ -2,11 +2,14 @@
 
     python tests/state_writer.py DIR PREFIX COUNT [--batch B] [--compact-every K]
                                  [--star-every S] [--shared N] [--refresh]
+                                 [--tag-every T] [--note-every N]
 
 Marks keys PREFIX0, PREFIX1, ... read (and every S-th one starred; with --shared also the key
 ``shared-(i % N)`` read), B keys per `apply` call. Only after `apply` has returned does it print
 ``ACK KEY .`` for each key (flushed), so every line ending in `` .`` is an acknowledged mark.
-With --compact-every K it compacts after every K batches.
+With --compact-every K it compacts after every K batches. With --tag-every T every T-th key is
+tagged ``kept`` (``TAG KEY .``), with --note-every N every N-th key gets the note ``note of KEY``
+(``NOTE KEY .``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ def main() -> None:
     ap.add_argument("--star-every", type=int, default=0)
     ap.add_argument("--shared", type=int, default=0)
     ap.add_argument("--refresh", action="store_true")
+    ap.add_argument("--tag-every", type=int, default=0)
+    ap.add_argument("--note-every", type=int, default=0)
     args = ap.parse_args()
 
     store = StateStore(args.directory, lock_timeout=60)
@@ -45,6 +50,12 @@ def main() -> None:
             if args.star_every and i % args.star_every == 0:
                 changes.append((key, "starred", True))
                 acks.append(f"STAR {key} .\n")
+            if args.tag_every and i % args.tag_every == 0:
+                changes.append((key, "tag:kept", True))
+                acks.append(f"TAG {key} .\n")
+            if args.note_every and i % args.note_every == 0:
+                changes.append((key, "note", f"note of {key}"))
+                acks.append(f"NOTE {key} .\n")
             if args.shared:
                 shared = f"shared-{i % args.shared}"
                 changes.append((shared, "read", True))

@@ -16,7 +16,8 @@ from reader import cli
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "sample_digests" / "arxiv-cs.CV-2019-07-09.md"
 JSON_KEYS = {"id", "version", "title", "abstract", "pdf_url", "category", "date", "number", "source",
-             "read", "starred", "categories", "authors", "comments", "announce", "primary_category", "first_seen"}
+             "read", "starred", "categories", "authors", "comments", "announce", "primary_category", "first_seen",
+             "tags", "note"}
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

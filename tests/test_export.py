@@ -213,7 +213,7 @@ def test_json_is_the_list_contract() -> None:
                       "pdf_url": "https://arxiv.org/pdf/1907.00001", "category": "cs.CV", "date": "2019-07-09",
                       "number": 1, "source": "test.md:1", "read": True, "starred": False,
                       "categories": ["cs.CV"], "authors": [], "comments": None, "announce": None,
-                      "primary_category": None, "first_seen": None}
+                      "primary_category": None, "first_seen": None, "tags": [], "note": None}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -315,16 +315,16 @@ def test_file_format_is_versioned_and_documented(stores, d):
     s = loaded(stores, d)
     s.apply([("2401.00001", "read", True), ("2401.00002", "starred", False)])
     header = json.loads(log_lines(d)[0])
-    assert header["format"] == "arxiv-reader-marks" and header["version"] == 1
+    assert header["format"] == "arxiv-reader-marks" and header["version"] == 2
     assert header["kind"] == "log"
     assert json.loads(log_lines(d)[1]) == {"id": "2401.00001", "field": "read", "value": True,
                                            "time": s.time_of("2401.00001", "read")}
     s.compact()
     lines = (d / state.SNAPSHOT_NAME).read_text().splitlines()
     header = json.loads(lines[0])
-    assert (header["format"], header["version"], header["kind"]) == ("arxiv-reader-marks", 1, "snapshot")
+    assert (header["format"], header["version"], header["kind"]) == ("arxiv-reader-marks", 2, "snapshot")
     assert header["marked_keys"] == 1
-    assert [sec["field"] for sec in header["sections"]] == ["read", "starred"]
+    assert [sec["field"] for sec in header["sections"]] == ["read", "starred", "extra"]
     t1, t2 = s.time_of("2401.00001", "read"), s.time_of("2401.00002", "starred")
     assert lines[1:] == [f"2401.00001\tR\t{t1!r}", f"2401.00002\ts\t{t2!r}"]
     assert len(log_lines(d)) == 1  # compaction left only the header
@@ -339,11 +339,11 @@ def test_newer_format_is_refused_and_left_alone(stores, d):
     path = d / state.SNAPSHOT_NAME
     lines = path.read_text().splitlines(keepends=True)
     header = json.loads(lines[0])
-    header["version"] = 2
+    header["version"] = 3
     path.write_text(json.dumps(header) + "\n" + "".join(lines[1:]))
     with pytest.raises(StateError, match="newer"):
         stores(d).load()
-    assert asides(d) == [] and json.loads(path.read_text().splitlines()[0])["version"] == 2
+    assert asides(d) == [] and json.loads(path.read_text().splitlines()[0])["version"] == 3
 
 
 # -- merge ---------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .common import FUZZY_QUERY, LARGE, SIZES, SUBSTRING_QUERY, Row, corpus, meg
 if TYPE_CHECKING:
     from ..model import Paper
 
-CASES = ("parse", "startup", "filter", "lists", "state", "large")
+CASES = ("parse", "startup", "filter", "lists", "state", "keep", "large")
 
 
 # -- parse ---------------------------------------------------------------------------------
@@ -110,6 +110,48 @@ def bench_state(marks: int, repeat: int) -> Row:
             latencies.append(time.perf_counter() - t)
     return {"case": "state", "marks": marks, "load_s": median(loads),
             "mark_p50_ms": pct(latencies, 50) * 1e3, "mark_p95_ms": pct(latencies, 95) * 1e3}
+
+
+def bench_keep(events: int, repeat: int) -> Row:
+    """Tags and notes: a store holding `events` tag and note events (half each, over
+    `events / 2` papers), loaded from its snapshot and, before that, from its log."""
+    from ..state import StateStore
+
+    tags = ("ml", "to-read", "theory", "later", "cv")
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "state"
+        store = StateStore(directory)
+        store.load()
+        changes: list[tuple[str, str, bool | str | None]] = []
+        for i in range(events // 2):
+            key = f"{2000 + i // 100000:04d}.{i % 100000:05d}"
+            changes.append((key, f"tag:{tags[i % len(tags)]}", True))
+            changes.append((key, "note", f"note {i}: see section 3 \"proof\"\nand the appendix"))
+        store.apply(changes)
+        store.close()
+        fresh = StateStore(directory)
+        t = time.perf_counter()
+        fresh.load()  # reads the log, then compacts it (into the snapshot and the history)
+        first = time.perf_counter() - t
+        fresh.close()
+        loads = []
+        for _ in range(repeat):
+            fresh = StateStore(directory)
+            t = time.perf_counter()
+            fresh.load()
+            loads.append(time.perf_counter() - t)
+            assert fresh.note("2000.00000") is not None and len(fresh.all_tags()) == len(tags)
+            fresh.close()
+        store = StateStore(directory)
+        store.load()
+        latencies = []
+        for i in range(50):
+            t = time.perf_counter()
+            store.set_tag(f"2999.{i:05d}", "bench")
+            latencies.append(time.perf_counter() - t)
+        store.close()
+    return {"case": "keep (tags, notes)", "marks": events, "load_s": median(loads),
+            "first_load_compact_s": first, "tag_p50_ms": pct(latencies, 50) * 1e3}
 
 
 # -- the filter over a million titles -------------------------------------------------------
@@ -251,6 +293,7 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
         step("filter", partial(filter_case, size))
         step("lists", partial(lists_case, size))
     step("state", lambda: bench_state(10_000 if args.quick else 1_000_000, repeat))
+    step("keep", lambda: bench_keep(10_000 if args.quick else 100_000, repeat))
     if args.large and "large" in wanted:
         papers = large_papers(LARGE)
         step("large", partial(lists_case, LARGE, stock=False, papers=papers))

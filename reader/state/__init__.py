@@ -1,4 +1,4 @@
-"""Read/starred marks that are never lost: durable, crash-safe, concurrent-safe, mergeable.
+"""Marks that are never lost (read, starred, tags, notes): durable, crash-safe, concurrent-safe, mergeable.
 
 Pure standard library plus platformdirs; no Textual. One `StateStore` per process (it is
 thread-safe); any number of processes may use the same directory at the same time.
@@ -15,6 +15,12 @@ platformdirs' user data directory ``arxiv-reader``, which honours ``XDG_DATA_HOM
     JSON Lines of every change since that compaction. Appended, never edited in place.
 ``marks.lock``
     An empty file, only ever used for ``flock``. Never replaced or deleted.
+``history/YYYY-MM.jsonl``
+    Every event compaction moved out of ``marks.log``, by the month (UTC) of its time, in the
+    log's line format. Only ever appended to (under the lock, ``fsync``'d before the log they
+    came from is replaced); a crash in between can leave an event in both, so readers drop exact
+    duplicates. Loading never reads them; `StateStore.history`, `StateStore.undo` and
+    `StateStore.note_versions` do.
 ``marks.log.corrupt-YYYYMMDDTHHMMSSZ``, ``marks.snapshot.corrupt-...``
     A damaged original moved aside (see Corruption). Never read again; delete at will.
 ``.marks.*.tmp-PID-RANDOM``
@@ -27,12 +33,16 @@ Events and the conflict rule
 ----------------------------
 
 An event says "paper KEY's FIELD became VALUE at TIME": KEY is an opaque non-empty string (an
-arXiv identifier without version, or ``title:...``), FIELD is ``read`` or ``starred``, VALUE is a
-boolean and TIME is Unix seconds as a float with microsecond precision. The state holds, for
-every (KEY, FIELD) ever set, the event with the greatest (TIME, VALUE): the later change wins;
-on an exact tie of TIME, ``true`` wins (a mark survives). This order does not depend on the order
-events are read in, so replaying, merging and importing in any order, any number of times,
-gives the same state on every machine.
+arXiv identifier without version, or ``title:...``), TIME is Unix seconds as a float with
+microsecond precision, and FIELD is ``read`` or ``starred`` (VALUE a boolean), ``tag:NAME``
+(VALUE a boolean: tagged or not; each tag is its own field; NAME at most 64 characters, no
+whitespace or control characters) or ``note`` (VALUE the text, at most 64 KB of UTF-8, or null
+for a deleted note). The state holds, for every (KEY, FIELD) ever set, the greatest event by
+`fields.order`: the later change wins; on an exact tie of TIME, ``true`` beats ``false``, a text
+beats a deletion, and of two texts the greater UTF-8 bytes win. This order does not depend on
+the order events are read in, so replaying, merging and importing in any order, any number of
+times, gives the same state on every machine. `StateStore.merge` also appends every note
+version it does not hold yet, winning or not, so no version of a note is ever lost.
 
 A local change is stamped ``max(now, previous + 0.000001)`` where *previous* is the time of
 the current event for that (KEY, FIELD), as seen under the lock (so including other processes'
@@ -43,7 +53,7 @@ changes): a clock that steps backwards never makes a newer local change lose.
 
 UTF-8, one JSON object per line, each line ending in ``\\n``. The first line is a header::
 
-    {"format": "arxiv-reader-marks", "version": 1, "kind": "log", "generation": "<hex>",
+    {"format": "arxiv-reader-marks", "version": 2, "kind": "log", "generation": "<hex>",
      "snapshot": "<hex>" | null, "follows": {"snapshot": "<hex>" | null, "log": "<hex>" | null}}
 
 (on one line). Every further line is one event, exactly the `state export` format::
@@ -62,12 +72,15 @@ of an append): readers ignore it and the next writer truncates it away before ap
 
 UTF-8. The first line is a JSON header::
 
-    {"format": "arxiv-reader-marks", "version": 1, "kind": "snapshot", "generation": "<hex>",
+    {"format": "arxiv-reader-marks", "version": 2, "kind": "snapshot", "generation": "<hex>",
      "created": 1764620000.123456, "marked_keys": 1203,
      "sections": [{"field": "read", "lines": 1500, "bytes": 40210, "crc32": 123456789},
-                  {"field": "starred", "lines": 40, "bytes": 1009, "crc32": 987654321}]}
+                  {"field": "starred", "lines": 40, "bytes": 1009, "crc32": 987654321},
+                  {"field": "extra", "lines": 12, "bytes": 900, "crc32": 192837465}]}
 
-followed by the ``read`` section and then the ``starred`` section. A section is its lines sorted
+followed by the ``read`` section, the ``starred`` section and the ``extra`` section (version 1
+snapshots have no ``extra`` section). The ``extra`` section holds the current tags and notes as
+event lines (the log's format, without the trailing newline of the last), sorted. A section is its lines sorted
 by code point, each ``KEY<TAB>CODE<TAB>TIME\\n`` where CODE is ``R`` (read), ``r`` (not read),
 ``S`` (starred) or ``s`` (not starred), and TIME is the event time written as Python's
 ``repr(float)``. ``bytes`` and ``crc32`` (zlib CRC-32) cover the section's bytes exactly;
@@ -80,6 +93,9 @@ binary search in the sorted lines (remembered per key), so nothing is built per 
 
 Versioning: a reader refuses (``StateError``) a file whose ``version`` is newer than it knows
 and never moves such a file aside; version 1 readers treat any other problem as damage.
+Version 2 added tags, notes, the ``extra`` section and the history. A version 1 store is
+upgraded in place by the first `StateStore.load` (or write) that can write: a compaction that
+also copies the version 1 snapshot's entries into the history (they had none).
 
 Writing
 =======
@@ -96,7 +112,8 @@ Writing
   of 100,000 papers) is one write and one ``fsync``. A new log is created complete (temporary
   file, ``fsync``, ``rename``, directory ``fsync``), so a log is never seen without its header.
 * Compaction (`StateStore.compact`, automatic in `StateStore.load` when the log holds more than
-  10,000 events, or more than 1,000 and more than the snapshot): lock; catch up; write the new
+  10,000 events, or more than 1,000 and more than the snapshot): lock; catch up; append the
+  log's events to the history files and ``fsync`` them; write the new
   snapshot to a temporary file, ``fsync``, ``rename`` over ``marks.snapshot``, directory
   ``fsync``; then the same for a new log holding only its header. A crash between the two
   renames leaves the new snapshot with the old log, which replays to the same state. Other
@@ -142,12 +159,16 @@ Caveats
   ``state import`` on the other; merging is idempotent and order-independent.
 """
 
+from .fields import MAX_NOTE_BYTES, MAX_TAG_CHARS, NOTE, TAG_PREFIX, valid_note, valid_tag
 from .format import FIELDS, FORMAT, LOCK_NAME, LOG_NAME, SNAPSHOT_NAME, VERSION, Event, StateError
 from .format import read_events_jsonl, write_events_jsonl
+from .history import HISTORY_DIR
+from .keep import LaterChangeError, comes_back_unread, is_updated
 from .store import COMPACT_LOG_EVENTS, COMPACT_MIN_LOG_EVENTS, DEFAULT_LOCK_TIMEOUT, StateStore, default_state_dir
 
 __all__ = [
-    "COMPACT_LOG_EVENTS", "COMPACT_MIN_LOG_EVENTS", "DEFAULT_LOCK_TIMEOUT", "FIELDS", "FORMAT", "LOCK_NAME",
-    "LOG_NAME", "SNAPSHOT_NAME", "VERSION", "Event", "StateError", "StateStore", "default_state_dir",
-    "read_events_jsonl", "write_events_jsonl",
+    "COMPACT_LOG_EVENTS", "COMPACT_MIN_LOG_EVENTS", "DEFAULT_LOCK_TIMEOUT", "FIELDS", "FORMAT", "HISTORY_DIR",
+    "LOCK_NAME", "LOG_NAME", "MAX_NOTE_BYTES", "MAX_TAG_CHARS", "NOTE", "SNAPSHOT_NAME", "TAG_PREFIX", "VERSION",
+    "Event", "LaterChangeError", "StateError", "StateStore", "comes_back_unread", "default_state_dir",
+    "is_updated", "read_events_jsonl", "valid_note", "valid_tag", "write_events_jsonl",
 ]

@@ -13,15 +13,31 @@ import math
 import re
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _json_string  # C-accelerated, keeps non-ASCII
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-FIELDS = ("read", "starred")
-FORMAT = "arxiv-reader-marks"
-VERSION = 1
+from .events import _LOG_ANY as _LOG_ANY
+from .events import _LOG_LINE as _LOG_LINE
+from .events import _LOG_ONE as _LOG_ONE
+from .events import FORMAT as FORMAT
+from .events import VERSION as VERSION
+from .events import Event as Event
+from .events import StateError as StateError
+from .events import _bad_unicode as _bad_unicode
+from .events import _event_from_obj as _event_from_obj
+from .events import _event_line as _event_line
+from .events import _groups_event as _groups_event
+from .events import _line_event as _line_event
+from .events import _matched_event as _matched_event
+from .events import read_events_jsonl as read_events_jsonl
+from .events import write_events_jsonl as write_events_jsonl
+from .fields import FIELDS as FIELDS
+from .fields import NOTE, TAG_PREFIX, Value, _Extras, is_field
+
+EXTRA = "extra"
 
 LOG_NAME = "marks.log"
 SNAPSHOT_NAME = "marks.snapshot"
@@ -32,34 +48,9 @@ _UNCODE = {code: fv for fv, code in _CODE.items()}
 _PLAIN_KEY = re.compile(r'[^\x00-\x1f\x7f"\\]+')
 _NEEDS_QUOTE = re.compile(r'[\x00-\x09\x0b-\x1f\x7f"\\]')  # as above, minus the newline
 # An event line exactly as this module writes it, with a key that needs no JSON unescaping.
-_LOG_LINE = re.compile(
-    r'^\{"id": "([^"\\\x00-\x1f]+)", "field": "(read|starred)", "value": (true|false), '
-    r'"time": ([0-9]{1,15}(?:\.[0-9]{1,9})?)\}$',
-    re.M,
-)
 _MARK = 64  # how many bytes before its read offset a store remembers (see _tail)
 
 
-class StateError(Exception):
-    """A store that cannot be read or written; the message is one line for the user."""
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Paper `key`'s `field` became `value` at `time` (Unix seconds)."""
-
-    key: str
-    field: str
-    value: bool
-    time: float
-
-
-# -- lines ------------------------------------------------------------------------------------
-
-
-def _event_line(key: str, field: str, value: bool, t: float) -> str:
-    return (f'{{"id": {_json_string(key)}, "field": "{field}", '
-            f'"value": {"true" if value else "false"}, "time": {t!r}}}\n')
 
 
 def _stored_key(key: str) -> str:
@@ -97,94 +88,88 @@ def _parse_snapshot_line(line: str) -> tuple[str, str, bool, float] | None:
     return key, field, value, t
 
 
-def _bad_unicode(s: str) -> bool:
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _event_from_obj(obj: object) -> Event | str | None:
-    """An Event, None for a header line, or a message saying what is wrong."""
-    if not isinstance(obj, dict):
-        return "expected a JSON object"
-    if "format" in obj and "id" not in obj:
-        if obj.get("format") != FORMAT:
-            return "not an arxiv-reader marks line"
-        version = obj.get("version")
-        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
-            return f"written by a newer arxiv-reader (format version {version})"
-        return None
-    key, field, value, t = obj.get("id"), obj.get("field"), obj.get("value"), obj.get("time")
-    if not isinstance(key, str) or not key:
-        return '"id" must be a non-empty string'
-    if _bad_unicode(key):
-        return '"id" is not valid Unicode'
-    if field not in FIELDS:
-        return f'"field" must be one of {", ".join(FIELDS)}'
-    if not isinstance(value, bool):
-        return '"value" must be true or false'
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
-        return '"time" must be a number (Unix seconds)'
-    return Event(key, field, value, float(t))
-
-
-def read_events_jsonl(fp: IO[str], source: str) -> tuple[list[Event], list[str]]:
-    """Events from a JSON Lines file (`write_events_jsonl`, or a ``marks.log``).
-
-    Blank lines and header lines are skipped; every bad line is reported as
-    ``"source:line: message"`` and skipped, never raised. Open the file with
-    ``errors="surrogateescape"`` (or ``"replace"``) so invalid UTF-8 is reported per line.
-    """
-    events: list[Event] = []
-    problems: list[str] = []
-    lineno = 0
-    try:
-        for lineno, line in enumerate(fp, 1):
-            text = line.strip()
-            if not text:
-                continue
-            try:
-                obj = json.loads(text)
-            except ValueError as err:
-                msg = getattr(err, "msg", None) or "not valid JSON"
-                problems.append(f"{source}:{lineno}: not valid JSON ({msg})")
-                continue
-            result = _event_from_obj(obj)
-            if isinstance(result, Event):
-                events.append(result)
-            elif isinstance(result, str):
-                problems.append(f"{source}:{lineno}: {result}")
-    except UnicodeDecodeError:
-        problems.append(f"{source}:{lineno + 1}: not valid UTF-8; stopped reading here")
-    return events, problems
-
-
-def write_events_jsonl(events: Iterable[Event], fp: IO[str]) -> None:
-    """Write events as JSON Lines, one ``{"id", "field", "value", "time"}`` object a line."""
-    chunk: list[str] = []
-    for e in events:
-        chunk.append(_event_line(e.key, e.field, e.value, e.time))
-        if len(chunk) >= 10_000:
-            fp.write("".join(chunk))
-            chunk.clear()
-    if chunk:
-        fp.write("".join(chunk))
 
 
 # -- parsing the files ------------------------------------------------------------------------
 
 
+class _SnapExtras:
+    """A snapshot's tags and notes: its ``extra`` section's sorted event lines, parsed per key
+    on first use (a paper's lines are contiguous: they share the prefix ``{"id": KEY, ``), so
+    loading builds nothing per entry. Never mutated but for the memo."""
+
+    __slots__ = ("lines", "memo", "_counts")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.memo: dict[str, tuple[dict[str, tuple[float, bool]], tuple[float, str | None] | None]] = {}
+        self._counts: dict[str, int] | None = None
+
+    @classmethod
+    def of(cls, extras: _Extras) -> _SnapExtras:
+        return cls(sorted(_event_line(k, f, v, t)[:-1] for k, f, (t, v) in extras.items()))
+
+    def entries(self, key: str) -> tuple[dict[str, tuple[float, bool]], tuple[float, str | None] | None]:
+        """(tag -> (time, tagged), (time, note) or None) for `key`."""
+        r = self.memo.get(key)
+        if r is not None:
+            return r
+        lines = self.lines
+        tags: dict[str, tuple[float, bool]] = {}
+        note: tuple[float, str | None] | None = None
+        if lines:
+            probe = '{"id": ' + _json_string(key) + ", "
+            i = bisect.bisect_left(lines, probe)
+            while i < len(lines) and lines[i].startswith(probe):
+                event = _line_event(lines[i])
+                i += 1
+                if event is None or event[0] != key:
+                    continue
+                _, field, value, t = event
+                if field == NOTE and (value is None or isinstance(value, str)):
+                    note = (t, value)
+                elif field[:4] == TAG_PREFIX and isinstance(value, bool):
+                    tags[field[4:]] = (t, value)
+        r = self.memo[key] = (tags, note)
+        return r
+
+    def get(self, key: str, field: str) -> tuple[float, Value] | None:
+        tags, note = self.entries(key)
+        return note if field == NOTE else tags.get(field[len(TAG_PREFIX):])
+
+    def items(self) -> Iterator[tuple[str, str, tuple[float, Value]]]:
+        for line in self.lines:
+            event = _line_event(line)
+            if event is not None and event[1] not in FIELDS:
+                key, field, value, t = event
+                yield key, field, (t, value)
+
+    def tag_counts(self) -> dict[str, int]:
+        """How many papers have each tag (computed once: the snapshot never changes)."""
+        if self._counts is None:
+            counts: dict[str, int] = {}
+            for _, field, (_, value) in self.items():
+                if value is True and field[:4] == TAG_PREFIX:
+                    counts[field[4:]] = counts.get(field[4:], 0) + 1
+            self._counts = counts
+        return self._counts
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
 class _Snapshot:
-    """The state in a snapshot: per field, sorted snapshot lines. Never mutated."""
+    """The state in a snapshot: per field, sorted snapshot lines; tags and notes. Never mutated."""
 
-    __slots__ = ("generation", "lines", "marked")
+    __slots__ = ("generation", "lines", "marked", "extras", "version")
 
-    def __init__(self, generation: str | None, lines: dict[str, list[str]], marked: int):
+    def __init__(self, generation: str | None, lines: dict[str, list[str]], marked: int,
+                 extras: _SnapExtras | None = None, version: int = VERSION):
         self.generation = generation
         self.lines = lines
         self.marked = marked
+        self.extras = extras if extras is not None else _SnapExtras([])
+        self.version = version
 
     @classmethod
     def empty(cls) -> _Snapshot:
@@ -192,7 +177,7 @@ class _Snapshot:
 
     @property
     def entries(self) -> int:
-        return sum(len(v) for v in self.lines.values())
+        return sum(len(v) for v in self.lines.values()) + len(self.extras)
 
     def lookup(self, key: str, field: str) -> tuple[float, bool] | None:
         lines = self.lines[field]
@@ -251,11 +236,14 @@ def _parse_snapshot(data: bytes, path: Path) -> tuple[_Snapshot, _Damage | None]
 def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot | None:
     try:
         lines: dict[str, list[str]] = {f: [] for f in FIELDS}
+        extras = _SnapExtras([])
+        seen: set[str] = set()
         for section in header["sections"]:
             field, count, size, crc = (section["field"], section["lines"], section["bytes"],
                                        section["crc32"])
-            if field not in lines or lines[field]:
+            if (field not in lines and field != EXTRA) or field in seen:
                 return None
+            seen.add(field)
             chunk = data[pos:pos + size]
             pos += size
             if len(chunk) != size or zlib.crc32(chunk) != crc:
@@ -263,16 +251,32 @@ def _fast_snapshot(header: dict[str, Any], data: bytes, pos: int) -> _Snapshot |
             parts = chunk.decode("utf-8").split("\n") if size else [""]
             if parts.pop() != "" or len(parts) != count:
                 return None
-            lines[field] = parts
+            if field == EXTRA:
+                extras = _SnapExtras(parts)
+            else:
+                lines[field] = parts
         if pos != len(data):
             return None
         marked = header["marked_keys"]
         generation = header.get("generation")
         if not isinstance(marked, int) or not isinstance(generation, (str, type(None))):
             return None
-        return _Snapshot(generation, lines, marked)
+        return _Snapshot(generation, lines, marked, extras, header["version"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _extras_from_lines(lines: Iterable[str], extras: _Extras) -> int:
+    """Offer every event line to `extras`; returns how many lines were not valid tag/note events."""
+    bad = 0
+    for line in lines:
+        parsed = _line_event(line)
+        if parsed is None or parsed[1] in FIELDS:
+            bad += 1
+            continue
+        key, field, value, t = parsed
+        extras.offer(key, field, t, value)
+    return bad
 
 
 def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) -> tuple[_Snapshot, _Damage]:
@@ -285,11 +289,16 @@ def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) ->
         start = 1
     elif raw and raw[0].startswith(b"{"):
         start, bad = 1, bad + 1  # a damaged header
+    extras = _Extras()
     for b in raw[start:]:
+        text = ""
         try:
-            parsed = _parse_snapshot_line(b.decode("utf-8"))
+            text = b.decode("utf-8")
+            parsed = _parse_snapshot_line(text)
         except UnicodeDecodeError:
             parsed = None
+        if parsed is None and b.startswith(b'{"id"') and not _extras_from_lines([text], extras):
+            continue
         if parsed is None:
             bad += 1
             continue
@@ -303,7 +312,9 @@ def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) ->
     what = "the header is damaged" if header is None else "its contents do not match its header"
     if bad:
         what += f", {_bad(bad)}"
-    return _Snapshot(gen if isinstance(gen, str) else None, lines, marked), _Damage(path, what, bad)
+    version = header.get("version", VERSION) if header else VERSION
+    return (_Snapshot(gen if isinstance(gen, str) else None, lines, marked, _SnapExtras.of(extras), version),
+            _Damage(path, what, bad))
 
 
 @dataclass
@@ -331,14 +342,52 @@ def _parse_log_lines(data: bytes, start: int) -> _LogChunk:
         text = None
     if text is not None and "\\" not in text:
         matches = _LOG_LINE.findall(text)
-        if len(matches) == text.count("\n"):
+        if len(matches) == text.count("\n") and all(
+                is_field(f) for f in {m[1] for m in matches} if f not in FIELDS):
             return _LogChunk(matches, end, tail=tail, raw=True)
-    events = []
+    if text is not None:
+        found = _all_lines_events(text)
+        if found is not None:
+            return _LogChunk(found, end, tail=tail)
+    events, bad = _careful_events(body)
+    return _LogChunk(events, end, tail=tail, bad=bad)
+
+
+def _all_lines_events(text: str) -> list[tuple[Any, ...]] | None:
+    """The events of `text` if every line is an event line as written here, else None."""
+    found = _LOG_ANY.findall(text)
+    if len(found) != text.count("\n"):
+        return None
+    events: list[tuple[Any, ...]] = []
+    for groups in found:
+        event = _groups_event(*groups)
+        if event is None:
+            return None
+        events.append(event)
+    return events
+
+
+def _careful_events(body: bytes) -> tuple[list[tuple[Any, ...]], int]:
+    """Line by line: (events, how many lines were bad)."""
+    events: list[tuple[Any, ...]] = []
     bad = 0
     for raw in body.split(b"\n")[:-1]:
         try:
-            obj = json.loads(raw.decode("utf-8"))
-        except ValueError:  # includes UnicodeDecodeError
+            line = raw.decode("utf-8")
+        except ValueError:
+            bad += 1
+            continue
+        m = _LOG_ONE.fullmatch(line)
+        if m is not None:
+            event = _matched_event(m)
+            if event is None:
+                bad += 1
+            else:
+                events.append(event)
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
             bad += 1
             continue
         result = _event_from_obj(obj)
@@ -346,7 +395,7 @@ def _parse_log_lines(data: bytes, start: int) -> _LogChunk:
             events.append((result.key, result.field, result.value, result.time))
         elif isinstance(result, str):
             bad += 1
-    return _LogChunk(events, end, tail=tail, bad=bad)
+    return events, bad
 
 
 def _parse_log(data: bytes, path: Path) -> _LogChunk:
@@ -400,12 +449,26 @@ def _merge_lines(snap: _Snapshot, overlay: dict[str, tuple[float, bool]], field:
     return kept
 
 
-def _snapshot_bytes(generation: str, lines: dict[str, list[str]], marked: int) -> bytes:
-    """A whole snapshot file: its header line, then one sorted section per field."""
+def _extra_lines(snap: _Snapshot, overlay: _Extras) -> _SnapExtras:
+    """The current tags and notes (as a new snapshot's ``extra`` section)."""
+    if not overlay.tags and not overlay.notes:
+        return _SnapExtras(snap.extras.lines)
+    merged = _Extras()
+    for source in (snap.extras.items(), overlay.items()):
+        for key, field, entry in source:
+            merged.offer(key, field, *entry)
+    return _SnapExtras.of(merged)
+
+
+def _snapshot_bytes(generation: str, lines: dict[str, list[str]], marked: int,
+                    extra: list[str] | None = None) -> bytes:
+    """A whole snapshot file: its header line, then one sorted section per field, then the
+    ``extra`` section (tags and notes as event lines)."""
     sections, bodies = [], []
-    for f in FIELDS:
-        body = ("\n".join(lines[f]) + "\n").encode() if lines[f] else b""
-        sections.append({"field": f, "lines": len(lines[f]), "bytes": len(body), "crc32": zlib.crc32(body)})
+    named = [(f, lines[f]) for f in FIELDS] + [(EXTRA, extra or [])]
+    for f, section in named:
+        body = ("\n".join(section) + "\n").encode() if section else b""
+        sections.append({"field": f, "lines": len(section), "bytes": len(body), "crc32": zlib.crc32(body)})
         bodies.append(body)
     header = {"format": FORMAT, "version": VERSION, "kind": "snapshot",
               "generation": generation, "created": round(time.time(), 6),

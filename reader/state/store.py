@@ -6,13 +6,11 @@ The files and the protocol are described in the package docstring (`reader.state
 from __future__ import annotations
 
 import fcntl
-import json
-import math
 import os
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import suppress
 from json.encoder import encode_basestring as _json_string  # C-accelerated, keeps non-ASCII
 from pathlib import Path
@@ -22,10 +20,13 @@ from .files import (
     _bulk, _close, _Disk, _FileLock, _fsync_dir, _ident, _move_aside, _read_disk, _read_from, _unlink, _why,
     _write_temp,
 )
+from .fields import NOTE, Value
 from .format import (
-    _MARK, FIELDS, LOCK_NAME, LOG_NAME, SNAPSHOT_NAME, Event, StateError, _bad_unicode, _event_line,
-    _log_header_bytes, _merge_lines, _parse_log, _parse_log_lines, _snapshot_bytes, _Snapshot,
+    _MARK, FIELDS, LOCK_NAME, LOG_NAME, SNAPSHOT_NAME, VERSION, Event, StateError, _bad_unicode, _event_line,
+    _extra_lines, _log_header_bytes, _merge_lines, _parse_log, _parse_log_lines, _snapshot_bytes, _Snapshot,
 )
+from .history import NoteIndex, move_to_history
+from .keep import _Keep, checked_value
 from .view import _View
 
 COMPACT_LOG_EVENTS = 10_000
@@ -47,11 +48,12 @@ def _stat_ident(path: Path) -> tuple[int, int] | None:
         return None
 
 
-class StateStore:
-    """Read/starred marks in `directory` (default: `default_state_dir()`).
+class StateStore(_Keep):
+    """Marks (read, starred, tags, notes) in `directory` (default: `default_state_dir()`).
 
     Call `load` first (queries made before it load implicitly; their warnings are returned by
-    the next `load` or `take_warnings`). Queries (`get`, `is_read`, ...) never touch the disk;
+    the next `load` or `take_warnings`). Queries (`get`, `is_read`, `tags`, `note`, ...) never
+    touch the disk; `note_versions`, `history` and `undo` read the history files (`keep.py`).
     `apply`, `merge`, `refresh`, `compact` and `load` may be called from any thread.
     """
 
@@ -74,6 +76,8 @@ class StateStore:
         self._offset = 0
         self._tail_mark = b""  # the log's bytes just before _offset, to notice rewrites
         self._log_events = 0
+        self._notes = NoteIndex()
+        self._old_format = False  # a version 1 snapshot or log: upgraded by the next write or load
 
     @property
     def lock_timeout(self) -> float:
@@ -113,23 +117,6 @@ class StateStore:
             self._implicit_load()
         return len(self._view)
 
-    def events(self) -> Iterator[Event]:
-        """The current state: one event per (key, field) ever set (unmarks included),
-        grouped by field. A snapshot of the state when called, safe against other threads."""
-        if not self._loaded:
-            self._implicit_load()
-        view = self._view
-        for field in FIELDS:
-            overlay = dict(view.overlay[field])
-            for line in view.snap.lines[field]:
-                skey, code, ts = line.split("\t")
-                key = json.loads(skey) if skey[0] == '"' else skey
-                if key not in overlay:
-                    yield Event(key, field, code in "RS", float(ts))
-            for key in sorted(overlay):
-                t, value = overlay[key]
-                yield Event(key, field, value, t)
-
     def needs_compaction(self) -> bool:
         n = self._log_events
         return n > COMPACT_LOG_EVENTS or (
@@ -154,7 +141,7 @@ class StateStore:
             warnings = self._warnings + self._reload()
             self._warnings = []
             self._loaded = True
-            if self.needs_compaction():
+            if self.needs_compaction() or self._old_format:
                 with suppress(StateError):
                     self.compact_if_needed()
             return warnings
@@ -187,6 +174,9 @@ class StateStore:
         self._offset = disk.log.end if disk.log is not None else 0
         self._tail_mark = disk.log.tail if disk.log is not None else b""
         self._log_events = log_events
+        log_version = disk.log_header.get("version") if disk.log_header else VERSION
+        self._old_format = (disk.snap_ident is not None and disk.snap.version < VERSION) or (
+            disk.log_fd is not None and log_version != VERSION)
 
     def _reload(self) -> list[str]:
         """Read the disk into memory, repairing damage. Returns warnings."""
@@ -333,86 +323,58 @@ class StateStore:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def apply(self, changes: Iterable[tuple[str, str, bool]], *,
+    def apply(self, changes: Iterable[tuple[str, str, Value]], *,
               skip_unchanged: bool = False) -> list[Event]:
         """Record changes durably, as one batch; returns the events written.
 
-        When this returns the events are on disk (written and fsync'd). On any failure it
-        raises StateError and memory is unchanged. Every change is written, even one that sets
-        the current value (it refreshes the time, which matters for merging); pass
-        ``skip_unchanged=True`` to leave those out.
+        A change is (key, field, value): ``read``/``starred``/``tag:NAME`` with a bool, ``note``
+        with the text (None or "" deletes the note). When this returns the events are on disk
+        (written and fsync'd). On any failure it raises StateError (ValueError for a bad change)
+        and memory is unchanged. Every change is written, even one that sets the current value
+        (it refreshes the time, which matters for merging); pass ``skip_unchanged=True`` to
+        leave those out.
         """
         items = changes if isinstance(changes, list) else list(changes)
         if not items:
             return []
+        checked = [(key, field, checked_value(key, field, value)) for key, field, value in items]
         with self._mutex, _bulk(len(items)):
             self._ensure_loaded()
             with self._lock.held():
                 self._sync()
+                self._upgrade_locked()
                 view = self._view
                 now = round(time.time(), 6)
-                batch: dict[str, dict[str, tuple[float, bool]]] = {f: {} for f in FIELDS}
-                overlay = view.overlay
-                in_snapshot = {f: bool(view.snap.lines[f]) for f in FIELDS}
+                batch: dict[str, dict[str, tuple[float, Value]]] = {f: {} for f in FIELDS}
                 events: list[Event] = []
                 lines: list[str] = []
                 now_text = repr(now)
-                for key, field, value in items:
-                    if field not in batch:
-                        raise ValueError(f"unknown field {field!r}")
-                    if not isinstance(key, str) or not key:
-                        raise ValueError(f"bad key {key!r}")
-                    value = bool(value)
-                    prev = batch[field].get(key) or overlay[field].get(key)
-                    if prev is None and in_snapshot[field]:
-                        prev = view.current(key, field, remember=False)
-                    if skip_unchanged and (prev[1] if prev else False) == value:
+                for key, field, value in checked:
+                    fb = batch.get(field)
+                    if fb is None:
+                        fb = batch[field] = {}
+                    prev = fb.get(key) or view.current(key, field, remember=False)
+                    if skip_unchanged and (prev[1] if prev else None if field == NOTE else False) == value:
                         continue
                     t = now
                     if prev is not None and now <= prev[0]:
                         t = round(prev[0] + 1e-6, 6)
                         while t <= prev[0]:
                             t = round(t + 1e-6, 6)
-                    batch[field][key] = (t, value)
+                    fb[key] = (t, value)
                     events.append(Event(key, field, value, t))
-                    lines.append(f'{{"id": {_json_string(key)}, "field": "{field}", '
-                                 f'"value": {"true" if value else "false"}, '
-                                 f'"time": {now_text if t == now else repr(t)}}}\n')
+                    if field in FIELDS:
+                        lines.append(f'{{"id": {_json_string(key)}, "field": "{field}", '
+                                     f'"value": {"true" if value else "false"}, '
+                                     f'"time": {now_text if t == now else repr(t)}}}\n')
+                    else:
+                        lines.append(_event_line(key, field, value, t))
                 if events:
                     self._append_locked(events, lines, batch)
         return events
 
-    def merge(self, events: Iterable[Event]) -> int:
-        """Merge events from elsewhere (`state import`) by the conflict rule.
-
-        Appends only the events that win against the current state, with their own times, in
-        one durable batch. Returns how many (key, field) entries they updated (value or time).
-        """
-        items = []
-        for e in events:
-            if (not isinstance(e.key, str) or not e.key or e.field not in FIELDS
-                    or not isinstance(e.value, bool) or not math.isfinite(e.time)):
-                raise ValueError(f"bad event {e!r}")
-            items.append(e)
-        with self._mutex, _bulk(len(items)):
-            self._ensure_loaded()
-            if not items:
-                return 0
-            with self._lock.held():
-                self._sync()
-                view = self._view
-                winners: dict[tuple[str, str], Event] = {}
-                for e in items:
-                    w = winners.get((e.key, e.field))
-                    cur = (w.time, w.value) if w is not None else view.current(e.key, e.field)
-                    if cur is None or (float(e.time), e.value) > cur:
-                        winners[e.key, e.field] = Event(e.key, e.field, e.value, float(e.time))
-                if winners:
-                    self._append_locked(list(winners.values()))
-                return len(winners)
-
     def _append_locked(self, events: list[Event], lines: list[str] | None = None,
-                       batch: dict[str, dict[str, tuple[float, bool]]] | None = None) -> None:
+                       batch: dict[str, dict[str, tuple[float, Value]]] | None = None) -> None:
         if lines is None:
             lines = [_event_line(e.key, e.field, e.value, e.time) for e in events]
         try:
@@ -436,14 +398,35 @@ class StateStore:
         self._offset += len(data)
         self._tail_mark = (self._tail_mark + data)[-_MARK:]
         self._log_events += len(events)
-        overlay = self._view.overlay
+        self._remember(events, batch)
+
+    def _remember(self, events: list[Event], batch: dict[str, dict[str, tuple[float, Value]]] | None) -> None:
+        """Memory after a successful append."""
+        current = self._view
+        overlay = current.overlay
         if batch is not None:
             for field, entries in batch.items():
-                overlay[field].update(entries)
+                if field in overlay:
+                    overlay[field].update(entries)  # type: ignore[arg-type]
+                else:
+                    for key, (t, value) in entries.items():
+                        current.offer_extra(key, field, t, value)
+            for e in events:  # a note set twice in one batch: both are versions
+                if e.field == NOTE:
+                    current.note_log.setdefault(e.key, set()).add((e.time, e.value))  # type: ignore[arg-type]
         else:
             for e in events:
-                overlay[e.field][e.key] = (e.time, e.value)
-        self._view.length = None
+                if e.field in overlay:
+                    overlay[e.field][e.key] = (e.time, bool(e.value))
+                else:
+                    current.offer_extra(e.key, e.field, e.time, e.value)
+        current.length = None
+
+    def _upgrade_locked(self) -> None:
+        """A version 1 store gets a version 2 snapshot and log before anything new is written
+        (a version 1 reader would take a tag or note line for damage)."""
+        if self._old_format:
+            self._compact_locked()
 
     def _writable_log_locked(self) -> int:
         """Our log fd, opened for appending; creates the log (atomically) if there is none."""
@@ -498,11 +481,11 @@ class StateStore:
         """
         with self._mutex:
             self._ensure_loaded()
-            if not self.needs_compaction():
+            if not (self.needs_compaction() or self._old_format):
                 return False
             with self._lock.held():
                 self._sync()
-                if not self.needs_compaction():
+                if not (self.needs_compaction() or self._old_format):
                     return False
                 self._compact_locked()
                 return True
@@ -513,10 +496,12 @@ class StateStore:
 
     def _compact_now(self) -> None:
         view = self._view
+        self._move_to_history()
         lines = {f: _merge_lines(view.snap, view.overlay[f], f) for f in FIELDS}
         marked = len(view)
         generation = uuid.uuid4().hex
-        snapshot = _snapshot_bytes(generation, lines, marked)
+        extras = _extra_lines(view.snap, view.extras)
+        snapshot = _snapshot_bytes(generation, lines, marked, extras.lines)
         log_data = _log_header_bytes(generation, generation, self._snap_gen, self._log_gen)
         log_fd = None
         try:
@@ -540,7 +525,7 @@ class StateStore:
         except OSError as err:
             _close(log_fd)
             raise StateError(f"cannot compact marks in {self.directory}: {_why(err)}") from None
-        new_view = _View(_Snapshot(generation, lines, marked))
+        new_view = _View(_Snapshot(generation, lines, marked, extras))
         self._view = new_view
         _close(self._log_fd)
         self._log_fd = log_fd
@@ -551,6 +536,18 @@ class StateStore:
         self._offset = len(log_data)
         self._tail_mark = log_data[-_MARK:]
         self._log_events = 0
+        self._old_format = False
+
+    def _move_to_history(self) -> None:
+        """Append the live log's events (and, when upgrading a version 1 store, the state its
+        snapshot holds, which has no history yet) to the monthly history files, fsync'd."""
+        data = b""
+        if self._log_fd is not None and self._offset:
+            try:
+                data = _read_from(self._log_fd, 0)[:self._offset]
+            except OSError as err:
+                raise StateError(f"cannot read marks from {self.log_path}: {_why(err)}") from None
+        move_to_history(self.directory, self.log_path, data, self._view.snap)
 
     def _remove_stale_temps(self) -> None:
         """Temporary files are only written under the lock, so any we see now are leftovers."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .fields import NOTE, Value, _Extras, order
 from .format import FIELDS, _Snapshot
 
 _MISS: Any = object()
@@ -17,16 +18,38 @@ class _View:
     an old snapshot with a new overlay.
     """
 
-    __slots__ = ("snap", "overlay", "memo", "length")
+    __slots__ = ("snap", "overlay", "memo", "length", "extras", "note_log")
 
     def __init__(self, snap: _Snapshot):
         self.snap = snap
         self.overlay: dict[str, dict[str, tuple[float, bool]]] = {f: {} for f in FIELDS}
         self.memo: dict[str, dict[str, tuple[float, bool] | None]] = {f: {} for f in FIELDS}
         self.length: int | None = snap.marked
+        self.extras = _Extras()  # tags and notes changed since the snapshot
+        self.note_log: dict[str, set[tuple[float, str | None]]] = {}  # every note event replayed
 
-    def current(self, key: str, field: str, remember: bool = True) -> tuple[float, bool] | None:
-        r = self.overlay[field].get(key)
+    def extra(self, key: str, field: str) -> tuple[float, Value] | None:
+        r = self.extras.get(key, field)
+        return r if r is not None else self.snap.extras.get(key, field)
+
+    def offer_extra(self, key: str, field: str, t: float, value: Value) -> bool:
+        """Apply one tag or note event by the conflict rule; True if it won."""
+        if field == NOTE:
+            assert value is None or isinstance(value, str)
+            self.note_log.setdefault(key, set()).add((t, value))
+        cur = self.extras.get(key, field)
+        if cur is None:
+            cur = self.snap.extras.get(key, field)
+        if cur is None or t > cur[0] or (t == cur[0] and order(t, value) > order(*cur)):
+            self.extras.put(key, field, (t, value))
+            return True
+        return False
+
+    def current(self, key: str, field: str, remember: bool = True) -> tuple[float, Any] | None:
+        ov = self.overlay.get(field)
+        if ov is None:
+            return self.extra(key, field)
+        r = ov.get(key)
         if r is not None:
             return r
         memo = self.memo[field]
@@ -47,7 +70,10 @@ class _View:
             if raw:
                 value = value == "true"
                 t = float(t)
-            ov = overlay[field]
+            ov = overlay.get(field)
+            if ov is None:
+                updated += self.offer_extra(key, field, t, value)
+                continue
             cur = ov.get(key)
             if cur is None and in_snapshot[field]:
                 cur = memo[field].get(key, _MISS)
@@ -64,6 +90,7 @@ class _View:
     def records(self) -> int:
         """How many (key, field) entries the state holds."""
         n = self.snap.entries
+        n += sum(1 for key, field, _ in self.extras.items() if self.snap.extras.get(key, field) is None)
         for field in FIELDS:
             n += sum(1 for k in list(self.overlay[field]) if self.snap.lookup(k, field) is None)
         return n
