@@ -497,8 +497,8 @@ class ReaderApp(App[int]):
         return pending[1] if pending is not None else self._confirmed(key, field)
 
     def _submit(self, changes: list[Change], undo: list[Change] | None) -> None:
-        if not changes:
-            return
+        if not changes or self._stopping.is_set():
+            return  # after `q` nothing more is written (the writer is shut down)
         if self._store is None:
             self._say("the library is still loading", "warning")
             return
@@ -802,6 +802,8 @@ class ReaderApp(App[int]):
             self.push_screen(HelpScreen(self))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._stopping.is_set():
+            return False  # keys typed after `q` (a paste, "question") do nothing
         if action in ("switch_pane", "focus_filter") and self.screen is not self.screen_stack[0]:
             return False
         if action == "focus_filter" and isinstance(self.focused, FilterBar):

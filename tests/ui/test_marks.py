@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from textual import events
 
 from reader.state import StateError, StateStore
 from reader.ui.screens import ConfirmScreen
@@ -175,3 +176,23 @@ async def test_quitting_right_after_a_mark_keeps_it(tmp_path):
         await pilot.press("m", "q")
         await pilot.pause()
     assert on_disk(tmp_path).is_read(FIRST)
+
+
+
+@pytest.mark.parametrize("keys", ["qm", "qs", "qu", "question", "qmsumsu"])
+async def test_keys_typed_during_and_after_quit_never_reach_the_writer(tmp_path, keys):
+    """Issue 14: `q` then a marking key printed `cannot schedule new futures after shutdown`."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("j", "m")
+        await settle(app, pilot)
+        # As a fast typist or a paste sends them: the keys after `q` arrive while the app
+        # shuts down, and the last ones after it has stopped.
+        for key in keys:
+            app.post_message(events.Key(key, key))
+        await pilot.press("m", "s", "u")
+    assert app.return_code == 0  # run_test re-raises any error a handler raised
+    disk = on_disk(tmp_path)
+    assert disk.is_read(SECOND)  # the mark made before `q` is on disk
+    assert not disk.is_read(FIRST) and not disk.is_starred(FIRST) and not disk.is_starred(SECOND)
