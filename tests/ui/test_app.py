@@ -186,7 +186,7 @@ async def test_open_pdf_and_copy_url(tmp_path, monkeypatch):
         await pilot.press("y")
         await settle(app, pilot)
         assert app.clipboard == "https://arxiv.org/abs/1907.03728"
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notices]
         assert any("https://arxiv.org/pdf/1907.03728" in m for m in messages)
         assert any("https://arxiv.org/abs/1907.03728" in m for m in messages)
 
@@ -203,7 +203,7 @@ async def test_open_without_a_browser_shows_the_url(tmp_path, monkeypatch):
         await pilot.press("o")
         await settle(app, pilot)
         assert opened == []
-        assert any("https://arxiv.org/pdf/1907.03739" in n.message for n in app._notifications)
+        assert any("https://arxiv.org/pdf/1907.03739" in n.message for n in app.notices)
 
 
 async def test_help_screen_and_command_palette(tmp_path):
@@ -319,10 +319,10 @@ async def test_garbage_cycles_are_collected_once_typing_pauses(tmp_path):
         gc.collect(1)
         assert gone() is not None  # only a full collection frees it
         await pilot.press("j")
-        app._idle_gc()
+        app.idle_gc.tick()
         assert gone() is not None  # a key just came: not now
-        app._last_input = time.monotonic() - 5
-        app._idle_gc()
+        app.idle_gc.last_input = time.monotonic() - 5
+        app.idle_gc.tick()
         assert gone() is None
         await pilot.press("q")
     assert gc.get_threshold() == before

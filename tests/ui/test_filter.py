@@ -121,13 +121,13 @@ async def test_saved_queries_on_the_digit_keys(tmp_path):
         assert all("point" in app.titles[i].lower() for i in app.paper_list.rows)
         await pilot.press("slash", "ctrl+a", "ctrl+k", *"cat:cs.CV segmentation", "ctrl+s")
         await settle(app, pilot)
-        assert any("Saved as query 2" in n.message for n in app._notifications)
+        assert any("Saved as query 2" in n.message for n in app.notices)
         await pilot.press("escape", "escape", "2")
         await settle(app, pilot)
         assert app.filter_bar.value == "cat:cs.CV segmentation"
         await pilot.press("3")
         await settle(app, pilot)
-        assert any("No query saved on 3" in n.message for n in app._notifications)
+        assert any("No query saved on 3" in n.message for n in app.notices)
     config, warnings = load_config(tmp_path / "config.toml")
     assert warnings == [] and config.queries == {1: "ti:point", 2: "cat:cs.CV segmentation"}
 

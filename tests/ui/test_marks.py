@@ -97,7 +97,7 @@ async def test_n_and_p_jump_between_unread_papers(tmp_path):
         await pilot.press("p")
         await settle(app, pilot)
         assert app.paper_list.selected == 0
-        assert any("No more unread" in n.message for n in app._notifications)
+        assert any("No more unread" in n.message for n in app.notices)
 
 
 async def test_mark_all_asks_first_and_undo_restores_everything(tmp_path):
@@ -134,7 +134,7 @@ async def test_mark_all_asks_first_and_undo_restores_everything(tmp_path):
         assert not on_disk(tmp_path).is_read(SECOND)
         await pilot.press("u")
         await settle(app, pilot)
-        assert any("Nothing to undo" in n.message for n in app._notifications)
+        assert any("Nothing to undo" in n.message for n in app.notices)
 
 
 class FailingStore(StateStore):
@@ -152,7 +152,7 @@ async def test_a_failed_write_is_reported_and_not_shown_as_done(tmp_path):
         await settle(app, pilot)
         assert list_lines(app)[0].startswith("● ")
         assert "46 unread" in screen_text(app)
-        errors = [n for n in app._notifications if n.severity == "error"]
+        errors = [n for n in app.notices if n.severity == "error"]
         assert errors and "No space left on device" in errors[0].message
 
 
@@ -162,7 +162,7 @@ async def test_marks_from_another_process_show_up(tmp_path):
         await wait_ready(app, pilot)
         other = on_disk(tmp_path)
         other.apply([(FIRST, "read", True), (SECOND, "starred", True)])
-        app._refresh_state()
+        app.refresh_marks()
         await settle(app, pilot)
         lines = list_lines(app)
         assert lines[0].startswith("  ") and lines[1].startswith("●★")
