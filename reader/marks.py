@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 Change = tuple[str, str, bool]
 """(paper key, "read" or "starred", new value)."""
@@ -21,9 +21,12 @@ FIELDS = ("read", "starred")
 
 
 class MarkEvent(Protocol):
-    key: str
-    field: str
-    value: bool
+    @property
+    def key(self) -> str: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def value(self) -> bool: ...
 
 
 class MarkStore(Protocol):
@@ -115,7 +118,7 @@ class MarkWriter:
     After `close` nothing more is accepted: `submit` returns False (keys typed after quit).
     """
 
-    def __init__(self, report: Callable[[WriteReport], None]) -> None:
+    def __init__(self, report: Callable[[WriteReport], object]) -> None:
         self._report = report
         self._queue: queue.SimpleQueue[tuple[MarkStore, list[Change], UndoStep | None, int] | None] = \
             queue.SimpleQueue()
@@ -162,12 +165,12 @@ class MarkWriter:
 class Marks:
     """The flags of the loaded rows, what is being written, and the undo stack.
 
-    `read` and `starred` are updated in place (a widget may hold their `__getitem__`).
+    `read` and `starred` are updated in place (a widget may hold `is_read`/`is_starred`).
     `version` grows whenever a flag changes: a search result older than that may not narrow
     an `is:unread` search.
     """
 
-    def __init__(self, report: Callable[[WriteReport], None]) -> None:
+    def __init__(self, report: Callable[[WriteReport], object]) -> None:
         self.index = KeyIndex(())
         self.read = bytearray()
         self.starred = bytearray()
@@ -193,6 +196,15 @@ class Marks:
         self.read[:] = read
         self.starred[:] = starred
         return True
+
+    @property
+    def is_read(self) -> Callable[[int], bool]:
+        """Row index -> read on disk; the bytearray's own (fast) lookup, valid across updates."""
+        return cast(Callable[[int], bool], self.read.__getitem__)
+
+    @property
+    def is_starred(self) -> Callable[[int], bool]:
+        return cast(Callable[[int], bool], self.starred.__getitem__)
 
     def _flags(self, field: str) -> bytearray:
         return self.read if field == "read" else self.starred

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .marks import Change, KeyIndex, Marks, MarkStore, WriteReport
 from .model import Paper
@@ -53,6 +53,17 @@ class Prepared:
     starred: bytearray
 
 
+Severity = Literal["information", "warning", "error"]
+
+
+@dataclass
+class Reread:
+    """Marks re-read from the store: new flags (None when nothing changed) and what to tell the user."""
+
+    flags: tuple[bytearray, bytearray] | None
+    messages: list[tuple[str, Severity]]
+
+
 @dataclass
 class SearchOutcome:
     """One finished search: the query, its result and the unread count among it, or an error."""
@@ -81,7 +92,7 @@ class Filter:
 class Session:
     """The loaded library, its marks, the current view and the filter's result."""
 
-    report: Callable[[WriteReport], None]
+    report: Callable[[WriteReport], object]
     """Called (from the writer thread) after each write; the app posts a message from it."""
     papers: Sequence[Paper] = ()
     titles: list[str] = field(default_factory=list)
@@ -129,12 +140,22 @@ class Session:
     def keys(self) -> Sequence[str]:
         return self.marks.index.keys
 
-    def reread_marks(self) -> tuple[bytearray, bytearray] | None:
-        """In a worker: marks written by another process since, as new flags; None if none."""
+    def reread_marks(self) -> Reread:
+        """In a worker: marks written by another process since, as new flags, and what to say."""
         store = self.store
-        if store is None or not store.refresh():
-            return None
-        return self.marks.index.flags(store)
+        if store is None:
+            return Reread(None, [])
+        try:
+            changed = store.refresh()
+        except Exception as err:  # the store is unreadable: say so, keep what is shown
+            return Reread(None, [(f"cannot re-read marks: {err}", "error")])
+        # A damaged file found (and repaired) on the way.
+        messages: list[tuple[str, Severity]] = [(w, "warning") for w in store.take_warnings()]
+        return Reread(self.marks.index.flags(store) if changed else None, messages)
+
+    def take_warnings(self) -> list[str]:
+        """What the store found wrong (and repaired) since last asked."""
+        return self.store.take_warnings() if self.store is not None else []
 
     # -- view and filter --------------------------------------------------------------------
 
@@ -170,8 +191,8 @@ class Session:
         except QueryError as err:
             return SearchOutcome(text, None, None, 0, str(err), version)
         candidates = None if self.rank else query.narrowing(previous[0], previous[1], corpus)
-        result = query.run(corpus, candidates=candidates, rank=self.rank, is_read=self.marks.read.__getitem__,
-                           is_starred=self.marks.starred.__getitem__, cancelled=cancelled)
+        result = query.run(corpus, candidates=candidates, rank=self.rank, is_read=self.marks.is_read,
+                           is_starred=self.marks.is_starred, cancelled=cancelled)
         if cancelled() or not result.complete:
             return None
         rows = self.view.restrict(result.indices)

@@ -8,10 +8,7 @@ written by the session's writer thread, in order, and a mark is shown only once 
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.content import Content
 from textual.screen import Screen
@@ -28,25 +25,26 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
-from ..config import Config, load_config, load_history, save_config, save_history
-from ..library import ParseCache, default_cache_dir, load
-from ..session import Session
-from ..text import display_text, sanitize
-from .abstract_pane import AbstractPane, paper_content, paper_urls
-from .bindings import APP_BINDINGS
-from .filter_bar import FilterBar
-from .gc_policy import IdleCollector, freeze_loaded
+from ..config import Config, load_config, load_history, save_history
+from ..gc_policy import IdleCollector
+from ..library import ParseCache, default_cache_dir
+from ..loader import open_library
+from ..session import Reread, Session
+from ..text import sanitize
+from . import links
+from .abstract_pane import AbstractPane
+from .bindings import APP_BINDINGS, palette_commands
+from .dwell import Dwell
+from .filter_bar import FilterBar, save_query
 from .messages import CorpusReady, FilterDone, Loaded, MarksSaved, Progress
 from .paper_list import PaperList
 from .screens import ConfirmScreen, HelpScreen
-from .status_bar import StatusBar
+from .status_bar import StatusBar, source_label
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
-    from ..library import Library
     from ..marks import MarkStore
-    from ..model import Paper
     from ..query import Corpus, Query, Result
 
 NARROW_WIDTH = 100
@@ -59,6 +57,7 @@ PANE_TYPING_DELAY = 0.2
 repaints the list at once, and the pane (the bigger redraw) once typing pauses."""
 REFRESH_SECONDS = 2.0
 """How often marks made by other processes (another reader, the CLI) are picked up."""
+FILTER_PLACEHOLDER = "/ to filter: words  \"a phrase\"  !not  a | b  ti: abs: cat: id: date: is:unread"
 IDLE_GC_SECONDS = 1.0
 """How often the idle garbage collector looks whether it is time (see gc_policy.py)."""
 
@@ -93,57 +92,30 @@ class ReaderApp(App[int]):
         self._history_file = history_file
         self.corpus: Corpus | None = None
         self.load_seconds = 0.0
-        self.notices: deque[Notice] = deque(maxlen=200)
-        """The last messages shown to the user, newest last."""
+        self.notices: deque[Notice] = deque(maxlen=200)  # the last messages shown, newest last
         self.idle_gc = IdleCollector()
         self._pending_filter: str | None = None
-        self._stopping = threading.Event()
-        """Set at quit: background indexing stops, and no key does anything any more."""
-        self._dwell_timer: Timer | None = None
+        self._stopping = threading.Event()  # quit: indexing stops, keys do nothing any more
+        self.dwell = Dwell(self, config.dwell_seconds, self._dwell_done)
         self._pane_timer: Timer | None = None
         self._shown_index: int | None = None
         self._progress: tuple[int, int] = (0, 0)
 
-    # What the benchmark and the tests read; the session holds it.
-    @property
-    def papers(self) -> Sequence[Paper]:
-        return self.session.papers
-
-    @property
-    def titles(self) -> list[str]:
-        return self.session.titles
-
-    @property
-    def keys(self) -> Sequence[str]:
-        return self.session.keys
-
-    @property
-    def library(self) -> Library | None:
-        return self.session.library
-
-    @property
-    def loaded(self) -> bool:
-        return self.session.loaded
-
-    @property
-    def store(self) -> MarkStore | None:
-        return self.session.store
+    # What the benchmark reads; the session holds it.
+    papers = property(lambda self: self.session.papers, doc="The loaded papers (`Session.papers`).")
+    loaded = property(lambda self: self.session.loaded, doc="The library is shown (`Session.loaded`).")
+    query_text = property(lambda self: self.session.filter.text, doc="The filter on screen, as typed.")
 
     @property
     def active_query(self) -> Query | None:
         """The parsed filter on screen (None when unfiltered)."""
         return self.session.query
 
-    @property
-    def query_text(self) -> str:
-        return self.session.filter.text
-
     # -- layout -----------------------------------------------------------------------------
-
     def compose(self) -> ComposeResult:
-        self.filter_bar = FilterBar(
-            placeholder="/ to filter: words  \"a phrase\"  !not  a | b  ti: abs: cat: id: date: is:unread",
-            id="filter")
+        # The widgets are kept as attributes rather than queried: a timer that fires while the
+        # app shuts down must not fail on a DOM that is already gone.
+        self.filter_bar = FilterBar(placeholder=FILTER_PLACEHOLDER, id="filter")
         self.paper_list = PaperList(id="papers")
         self.abstract_pane = AbstractPane(id="abstract")
         self.status_bar = StatusBar(Content(""), id="status", markup=False)
@@ -154,21 +126,14 @@ class ReaderApp(App[int]):
         yield self.status_bar
         yield Footer()
 
-    # The widgets are kept as attributes (set in compose) rather than queried: a timer that
-    # fires while the app shuts down must not fail on a DOM that is already gone.
-    paper_list: PaperList
-    abstract_pane: AbstractPane
-    filter_bar: FilterBar
-    status_bar: StatusBar
-
     def on_mount(self) -> None:
         if self.config.keys:
             self.set_keymap(self.config.keys)
         self.filter_bar.history = load_history(self._history_file)
         self._apply_layout(self.size.width)
         marks = self.session.marks
-        self.paper_list.is_read = marks.read.__getitem__  # the session updates them in place
-        self.paper_list.is_starred = marks.starred.__getitem__
+        self.paper_list.is_read = marks.is_read  # the session updates the flags in place
+        self.paper_list.is_starred = marks.is_starred
         self.paper_list.focus()
         self._update_status()
         for warning in self.config_warnings:
@@ -182,48 +147,12 @@ class ReaderApp(App[int]):
         self.screen.set_class(width < NARROW_WIDTH, "-narrow")
 
     # -- loading ----------------------------------------------------------------------------
-
     @work(thread=True, exclusive=True, group="load", description="load")
     def _load(self) -> None:
-        started = time.perf_counter()
-        last = [0.0]
-
-        def progress(done: int, total: int) -> None:
-            now = time.perf_counter()
-            if now - last[0] > 0.1 or done == total:
-                last[0] = now
-                self.post_message(Progress(done, total))
-
-        warnings: list[str] = []
-        library = load(self.paths, cache=self._cache, progress=progress, defer_cache_writes=True)
-        if self.session.store is None:
-            from ..state import StateError, StateStore
-
-            store = StateStore()
-            try:
-                warnings += store.load()
-            except StateError as err:
-                warnings.append(f"{err}; marks cannot be saved this session")
-            self.session.store = store
-        prepared = Session.prepare(library.papers, self.session.store)
-        self.post_message(Loaded(library, prepared, warnings, time.perf_counter() - started))
-        from ..query import Corpus
-
-        corpus = Corpus.build(prepared.papers, titles=prepared.titles)
-        freeze_loaded()
-        self.post_message(CorpusReady(corpus))
-        # The parse cache after the first screen: the next start is faster, this one no slower.
-        library.save_cache()
-        # Then the word indexes, from the cache when this exact library was indexed before;
-        # filtering works meanwhile, only slower.
-        cache = self._cache
-        fingerprint = library.fingerprint if cache is not None else ""
-        data = cache.get_index(fingerprint) if cache is not None else None
-        if data is None or not corpus.load_index(data):
-            corpus.prepare(self._stopping)
-            data = corpus.dump_index()  # None when the build was stopped
-            if cache is not None and data is not None:
-                cache.put_index(fingerprint, data)
+        open_library(self.paths, self._cache, self.session.store, stop=self._stopping,
+                     progress=lambda done, total: self.post_message(Progress(done, total)),
+                     loaded=lambda opened: self.post_message(Loaded(opened)),
+                     corpus_ready=lambda corpus: self.post_message(CorpusReady(corpus)))
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)
@@ -232,13 +161,14 @@ class ReaderApp(App[int]):
         self._update_status()
 
     def on_loaded(self, message: Loaded) -> None:
-        session = self.session
-        session.load(message.prepared, message.library)
-        self.load_seconds = message.seconds
+        session, opened = self.session, message.opened
+        session.store = opened.store
+        session.load(opened.prepared, opened.library)
+        self.load_seconds = opened.seconds
         plist = self.paper_list
         plist.empty_message = "No papers match the filter." if session.papers else "No papers in these digests."
         plist.set_papers(session.papers, session.titles)
-        for warning in message.warnings:
+        for warning in opened.warnings:
             self.say(warning, "error" if "cannot" in warning else "warning")
         self._update_status()
         self.set_interval(REFRESH_SECONDS, self.refresh_marks)
@@ -257,11 +187,12 @@ class ReaderApp(App[int]):
             self._start_filter(text)
 
     # -- selection and the abstract pane ----------------------------------------------------
-
     @on(PaperList.Highlighted)
     def _highlighted(self, message: PaperList.Highlighted) -> None:
         self._schedule_pane()
-        self._start_dwell(message.index)
+        self.dwell.stop()
+        if message.index is not None and not self.session.is_read(message.index):
+            self.dwell.start(message.index)
 
     def _schedule_pane(self) -> None:
         if self._pane_timer is not None:
@@ -275,102 +206,69 @@ class ReaderApp(App[int]):
             return
         index = self._shown_index = self.paper_list.selected
         if index is None:
-            self.abstract_pane.show(Content(""))
+            self.abstract_pane.show_paper(None)
             return
-        session, query = self.session, self.session.query
-        title, abstract, key = session.titles[index], display_text(session.papers[index].abstract), session.keys[index]
-        self.abstract_pane.show(paper_content(
-            session.papers[index], title, abstract, read=session.marks.confirmed(key, "read"),
-            starred=session.marks.confirmed(key, "starred"),
-            title_spans=query.highlights(title, "title") if query is not None else (),
-            abstract_spans=query.highlights(abstract, "abstract") if query is not None else ()))
-
-    def _start_dwell(self, index: int | None) -> None:
-        if self._dwell_timer is not None:
-            self._dwell_timer.stop()
-            self._dwell_timer = None
-        dwell = self.config.dwell_seconds
-        if dwell > 0 and index is not None and not self.session.is_read(index):
-            self._dwell_timer = self.set_timer(dwell, lambda: self._dwell_done(index))
+        session, key = self.session, self.session.keys[index]
+        self.abstract_pane.show_paper(session.papers[index], session.titles[index], query=session.query,
+                                      read=session.marks.confirmed(key, "read"),
+                                      starred=session.marks.confirmed(key, "starred"))
 
     def _dwell_done(self, index: int) -> None:
-        self._dwell_timer = None
         if self.paper_list.selected == index:
             self._mark(self.session.mark_read(index))
 
     # -- marks ------------------------------------------------------------------------------
-
     def _mark(self, refused: str | None) -> None:
         if refused is not None and refused != "closed":
             self.say(refused, "warning")
 
     def on_marks_saved(self, message: MarksSaved) -> None:
-        for warning in self.session.store.take_warnings() if self.session.store else ():
+        for warning in self.session.take_warnings():
             self.say(warning, "warning")
         if message.report.error:
             self.say(f"Mark not saved: {message.report.error}", "error")
         self._after_state_change(self.session.settle(message.report))
 
     def _after_state_change(self, keys: set[str] | None) -> None:
-        plist, all_keys = self.paper_list, self.session.keys
-        if keys is None:
-            plist.refresh_papers(None)
-        else:
-            top = round(plist.scroll_y)
-            visible = [i for i in plist.rows[top:top + plist.size.height] if all_keys[i] in keys]
-            plist.refresh_papers(visible if len(keys) <= 50 else None)
+        self.paper_list.refresh_keys(keys, self.session.keys)
         self._update_status()
-        if self._shown_index is not None and (keys is None or all_keys[self._shown_index] in keys):
+        if self._shown_index is not None and (keys is None or self.session.keys[self._shown_index] in keys):
             self._show_selected()
 
     @work(thread=True, exclusive=True, group="refresh", description="refresh")
     def refresh_marks(self) -> None:
         """Pick up marks written by another process (runs every REFRESH_SECONDS)."""
-        try:
-            flags = self.session.reread_marks()
-        except Exception as err:
-            self.call_from_thread(self.say, f"cannot re-read marks: {err}", "error")
-            return
-        for warning in self.session.store.take_warnings() if self.session.store else ():
-            self.call_from_thread(self.say, warning, "warning")  # a damaged file found (and repaired)
-        if flags is not None:
-            self.call_from_thread(self._refreshed, *flags)
+        self.call_from_thread(self._refreshed, self.session.reread_marks())
 
-    def _refreshed(self, read: bytearray, starred: bytearray) -> None:
-        if self.session.replace_flags(read, starred):
+    def _refreshed(self, reread: Reread) -> None:
+        for message, severity in reread.messages:
+            self.say(message, severity)
+        if reread.flags is not None and self.session.replace_flags(*reread.flags):
             self._after_state_change(None)
 
     def action_toggle_read(self) -> None:
-        index = self.paper_list.selected
-        if index is not None:
-            if self._dwell_timer is not None:
-                self._dwell_timer.stop()
-                self._dwell_timer = None
+        if (index := self.paper_list.selected) is not None:
+            self.dwell.stop()
             self._mark(self.session.toggle(index, "read"))
 
     def action_toggle_star(self) -> None:
-        index = self.paper_list.selected
-        if index is not None:
+        if (index := self.paper_list.selected) is not None:
             self._mark(self.session.toggle(index, "starred"))
 
-    def _jump_unread(self, step: int) -> None:
+    def action_next_unread(self, step: int = 1) -> None:
         pos = self.session.find_unread(self.paper_list.cursor + step, step)
         if pos is None:
             self.say("No more unread papers " + ("below." if step > 0 else "above."))
         else:
             self.paper_list.move_to(pos)
 
-    def action_next_unread(self) -> None:
-        self._jump_unread(1)
-
     def action_prev_unread(self) -> None:
-        self._jump_unread(-1)
+        self.action_next_unread(-1)
 
     def action_read_next(self) -> None:
-        index = self.paper_list.selected
-        if index is not None:
+        if (index := self.paper_list.selected) is not None:
             self._mark(self.session.mark_read(index))
-            self._jump_unread(1)
+            self.action_next_unread()
 
     def action_mark_all(self) -> None:
         unread = self.session.unread_shown_keys()
@@ -378,19 +276,15 @@ class ReaderApp(App[int]):
             self.say("Every shown paper is already read.")
             return
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._mark(self.session.mark_all_read(unread))
-
         noun = "paper" if len(unread) == 1 else "papers"
-        self.push_screen(ConfirmScreen(f"Mark {len(unread):,} shown {noun} as read?"), confirmed)
+        self.push_screen(ConfirmScreen(f"Mark {len(unread):,} shown {noun} as read?"),
+                         lambda yes: self._mark(self.session.mark_all_read(unread)) if yes else None)
 
     def action_undo(self) -> None:
         undone = self.session.undo()
         self.say("Nothing to undo." if undone is None else f"undone: {undone}")
 
     # -- filter -----------------------------------------------------------------------------
-
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         if self._pane_timer is not None:
@@ -462,64 +356,26 @@ class ReaderApp(App[int]):
         self._update_status()
 
     def action_saved_query(self, slot: int) -> None:
-        text = self.config.queries.get(slot)
-        if text is None:
+        if (text := self.config.queries.get(slot)) is None:
             self.say(f"No query saved on {slot}; press ctrl+s to save the current filter.")
-            return
-        self.filter_bar.value = text
-        self.filter_bar.remember(text)
+        else:
+            self.filter_bar.value = text
+            self.filter_bar.remember(text)
 
     def action_save_query(self) -> None:
-        text, queries = self.filter_bar.value.strip(), self.config.queries
-        if not text:
-            self.say("Type a filter first, then ctrl+s saves it.")
-        elif text in queries.values():
-            self.say(f"Already saved as query {next(n for n, q in queries.items() if q == text)}.")
-        elif (slot := self.config.free_slot()) is None:
-            self.say("Keys 1-9 are all taken; edit the [queries] table in config.toml.", "warning")
-        else:
-            queries[slot] = text
-            try:
-                if self.config.path is not None:
-                    save_config(self.config)
-            except OSError as err:
-                del queries[slot]
-                self.say(f"Query not saved: {err.strerror or err}", "error")
-                return
-            self.say(f"Saved as query {slot}: press {slot} to apply it.")
+        self.say(*save_query(self.config, self.filter_bar.value))
 
     # -- other actions ----------------------------------------------------------------------
-
     def action_switch_pane(self) -> None:
         self._focus_now(self.abstract_pane if self.focused is self.paper_list else self.paper_list)
 
-    def _selected_urls(self) -> tuple[str | None, str | None] | None:
-        index = self.paper_list.selected
-        return None if index is None else paper_urls(self.session.papers[index])
-
     def action_open_pdf(self) -> None:
-        urls = self._selected_urls()
-        if urls is None:
-            return
-        url = urls[0]
-        if url is None:
-            self.say("This paper has no PDF link.", "warning")
-        elif can_open_browser():
-            self.open_url(url)
-            self.say(f"Opening {url}")
-        else:
-            self.say(f"No browser on this machine; the PDF is at {url} (y copies the page URL)")
+        if (index := self.paper_list.selected) is not None:
+            self.say(*links.open_pdf(self, self.session.papers[index]))
 
     def action_copy_url(self) -> None:
-        urls = self._selected_urls()
-        if urls is None:
-            return
-        url = urls[1] or urls[0]
-        if url is None:
-            self.say("This paper has no link to copy.", "warning")
-            return
-        self.copy_to_clipboard(url)
-        self.say(f"Copied {url}")
+        if (index := self.paper_list.selected) is not None:
+            self.say(*links.copy_url(self, self.session.papers[index]))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -530,29 +386,18 @@ class ReaderApp(App[int]):
             return False  # keys typed after `q` (a paste, "question") do nothing
         if action in ("switch_pane", "focus_filter") and self.screen is not self.screen_stack[0]:
             return False
-        if action == "focus_filter" and isinstance(self.focused, FilterBar):
-            return False  # "/" is then just a character of the query (id:cs/0601001)
-        return True
+        # In the filter bar "/" is just a character of the query (id:cs/0601001).
+        return not (action == "focus_filter" and isinstance(self.focused, FilterBar))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        seen = {"quit"}  # Textual's own commands already offer Quit
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            if binding.tooltip and binding.action not in seen:
-                seen.add(binding.action)
-                action = binding.action
-                yield SystemCommand(binding.tooltip, f"key: {self.get_key_display(binding)}",
-                                    lambda action=action: self.run_action(action))
+        yield from palette_commands(self)
 
     # -- status -----------------------------------------------------------------------------
-
     def _update_status(self) -> None:
         session = self.session
-        source = Path(self.paths[0]).name + ("/" if Path(self.paths[0]).is_dir() else "") \
-            if len(self.paths) == 1 else f"{len(self.paths)} paths"
         self.status_bar.show(
-            source, progress=None if session.loaded else self._progress, papers=len(session.papers),
+            source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
             query_text=session.filter.text, query_error=session.filter.error)
 
@@ -563,23 +408,13 @@ class ReaderApp(App[int]):
         self.notify(message, severity=severity, markup=False)
 
     async def action_quit(self) -> None:
-        self._stopping.set()
-        self.session.close()  # every mark accepted so far reaches the disk first
+        self.on_unmount()
         self.exit(0)
 
     def on_unmount(self) -> None:
-        self.idle_gc.restore()
         self._stopping.set()
-        self.session.close()
-
-
-def can_open_browser() -> bool:
-    """A console browser started from here would fight the reader for the terminal."""
-    if os.environ.get("BROWSER"):
-        return True
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
+        self.session.close()  # every mark accepted so far reaches the disk first
+        self.idle_gc.restore()
 
 
 def run(paths: Sequence[str]) -> int:

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
 APP_BINDINGS: list[BindingType] = [
@@ -36,3 +40,15 @@ APP_BINDINGS: list[BindingType] = [
     *[Binding(str(n), f"saved_query({n})", f"Query {n}", show=False, id=f"app.query_{n}")
       for n in range(1, 10)],
 ]
+
+
+def palette_commands(app: App[Any]) -> Iterable[SystemCommand]:
+    """One command-palette entry for each binding with a tooltip (Quit is Textual's own)."""
+    seen = {"quit"}
+    for binding in APP_BINDINGS:
+        assert isinstance(binding, Binding)
+        if binding.tooltip and binding.action not in seen:
+            seen.add(binding.action)
+            action = binding.action
+            yield SystemCommand(binding.tooltip, f"key: {app.get_key_display(binding)}",
+                                lambda action=action: app.run_action(action))  # type: ignore[misc]

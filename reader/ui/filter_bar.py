@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.widgets import Input
+
+from ..config import Config, save_config
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
 
 
 class FilterBar(Input):
@@ -62,3 +67,23 @@ class FilterBar(Input):
         if text in self.history:
             self.history.remove(text)
         self.history.append(text)
+
+
+def save_query(config: Config, text: str) -> tuple[str, SeverityLevel]:
+    """Save `text` on the first free digit of `[queries]`; returns what to tell the user."""
+    text, queries = text.strip(), config.queries
+    if not text:
+        return "Type a filter first, then ctrl+s saves it.", "information"
+    if text in queries.values():
+        return f"Already saved as query {next(n for n, q in queries.items() if q == text)}.", "information"
+    slot = config.free_slot()
+    if slot is None:
+        return "Keys 1-9 are all taken; edit the [queries] table in config.toml.", "warning"
+    queries[slot] = text
+    try:
+        if config.path is not None:
+            save_config(config)
+    except OSError as err:
+        del queries[slot]
+        return f"Query not saved: {err.strerror or err}", "error"
+    return f"Saved as query {slot}: press {slot} to apply it.", "information"

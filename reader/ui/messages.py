@@ -8,20 +8,17 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from ..library import Library
+    from ..loader import Opened
     from ..marks import WriteReport
     from ..query import Corpus
-    from ..session import Prepared, SearchOutcome
+    from ..session import SearchOutcome
 
 
 @dataclass
 class Loaded(Message):
     """The library is parsed and its rows prepared: the list can show it."""
 
-    library: Library
-    prepared: Prepared
-    warnings: list[str]
-    seconds: float
+    opened: Opened
 
 
 @dataclass

@@ -78,7 +78,7 @@ class PaperList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another paper (or the list became empty: `index` is None)."""
 
-        def __init__(self, paper_list: "PaperList", index: int | None) -> None:
+        def __init__(self, paper_list: PaperList, index: int | None) -> None:
             super().__init__()
             self.paper_list = paper_list
             self.index = index
@@ -168,6 +168,14 @@ class PaperList(ScrollView, can_focus=True):
             row = top + y
             if row < len(self.rows) and self.rows[row] in wanted:
                 self.refresh_line(row)
+
+    def refresh_keys(self, keys: set[str] | None, key_of: Sequence[str]) -> None:
+        """Repaint the rows on screen whose paper's key (`key_of[index]`) is in `keys` (all when None)."""
+        if keys is None or len(keys) > 50:
+            self.refresh_papers(None)
+            return
+        top = round(self.scroll_y)
+        self.refresh_papers([i for i in self.rows[top:top + self.size.height] if key_of[i] in keys])
 
     # -- cursor -----------------------------------------------------------------------------
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from textual.content import Content
 from textual.widgets import Static
 
@@ -33,3 +36,11 @@ class StatusBar(Static):
 
     line: Content = Content("")
     """The line on screen, with its styles (`line.plain` is the text)."""
+
+
+def source_label(paths: Sequence[str]) -> str:
+    """Where the papers came from: a file's or folder's name, or how many paths."""
+    if len(paths) == 1:
+        path = Path(paths[0])
+        return path.name + ("/" if path.is_dir() else "")
+    return f"{len(paths)} paths"

@@ -118,7 +118,7 @@ async def test_filter_bar_live_enter_and_escape(tmp_path, size):
         await pilot.press(*"segmentation")
         await settle(app, pilot)
         rows = app.paper_list.rows
-        titles = [app.titles[i].lower() for i in rows]
+        titles = [app.session.titles[i].lower() for i in rows]
         assert 4 <= len(rows) < 46 and all("segmentation" in t or "segmentation" in
                                           app.papers[i].abstract.lower() for t, i in zip(titles, rows))
         assert f"{len(rows)} shown" in screen_text(app)
@@ -144,7 +144,7 @@ async def test_every_word_must_match_and_typing_never_waits(tmp_path):
         await pilot.press("slash", *"point cloud")
         await settle(app, pilot)
         for i in app.paper_list.rows:
-            text = (app.titles[i] + " " + app.papers[i].abstract).lower()
+            text = (app.session.titles[i] + " " + app.papers[i].abstract).lower()
             assert "point" in text and "cloud" in text
         assert app.paper_list.rows and 3 in [app.papers[i].number for i in app.paper_list.rows]
 
@@ -232,7 +232,7 @@ async def test_help_screen_and_command_palette(tmp_path):
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, CommandPalette)
-        assert app.store.is_starred("1907.03739")
+        assert app.session.store.is_starred("1907.03739")
 
 
 async def test_q_quits(tmp_path):

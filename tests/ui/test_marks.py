@@ -108,7 +108,7 @@ async def test_mark_all_asks_first_and_undo_restores_everything(tmp_path):
         await settle(app, pilot)
         await pilot.press("slash", *"segmentation", "enter")
         await settle(app, pilot)
-        shown = [app.keys[i] for i in app.paper_list.rows]
+        shown = [app.session.keys[i] for i in app.paper_list.rows]
         await pilot.press("A")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -122,7 +122,7 @@ async def test_mark_all_asks_first_and_undo_restores_everything(tmp_path):
         await settle(app, pilot)
         disk = on_disk(tmp_path)
         assert all(disk.is_read(k) for k in shown)
-        assert sum(disk.is_read(k) for k in app.keys) == len(shown) + 1
+        assert sum(disk.is_read(k) for k in app.session.keys) == len(shown) + 1
         assert "0 unread" in screen_text(app)
         await pilot.press("u")
         await settle(app, pilot)
