@@ -8,6 +8,7 @@ writer reports each write through a plain callback; the app passes one that post
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -135,8 +136,11 @@ class MarkWriter:
             if self._closed:
                 return False
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="marks")
+                # A daemon, so a writer nobody closed cannot hold the process at exit; the atexit
+                # hook still lets it finish what it accepted.
+                self._thread = threading.Thread(target=self._run, name="marks", daemon=True)
                 self._thread.start()
+                atexit.register(self.close)
             self._queue.put((store, changes, undo, ticket))
             return True
 
@@ -148,6 +152,7 @@ class MarkWriter:
             self._closed = True
             thread = self._thread
             self._queue.put(None)
+        atexit.unregister(self.close)
         if thread is not None and thread is not threading.current_thread():
             thread.join()
 

@@ -227,3 +227,16 @@ def test_the_session_does_not_import_textual() -> None:
            "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_writer_nobody_closed_finishes_its_marks_and_lets_the_process_exit(tmp_path: Path) -> None:
+    code = f"""
+from reader.marks import Marks
+from reader.state import StateStore
+store = StateStore({str(tmp_path / 'state')!r}); store.load()
+marks = Marks(lambda report: None)
+marks.store = store
+marks.submit([("1907.03739", "read", True)])
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, cwd=ROOT)
+    assert disk(tmp_path).is_read(FIRST)
