@@ -364,3 +364,18 @@ async def test_bracketed_text_is_shown_literally_and_clicking_it_does_nothing(tm
                 len(app.screen_stack) > 1:
             app.pop_screen()
             await settle(app, pilot)
+
+
+async def test_textual_query_and_focus_work_on_the_app(tmp_path):
+    """`ReaderApp.query` used to be the filter's query, hiding `DOMNode.query()`."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        assert app.query_one("#papers") is app.paper_list
+        assert list(app.query("#abstract")) == [app.abstract_pane]
+        await app.run_action("focus('abstract')")
+        await pilot.pause()
+        assert app.focused is app.abstract_pane
+        await pilot.press("slash", *"segmentation")
+        await settle(app, pilot)
+        assert app.active_query is not None and app.query_text == "segmentation"
