@@ -317,10 +317,7 @@ class PaperList(ScrollView, can_focus=True):
     def _title_segments(self, title: str, width: int, style: Style) -> list[Segment]:
         if width <= 0:
             return []
-        if cell_len(title) > width:
-            title = set_cell_size(title, width - 1) + "…"
-        else:
-            title = set_cell_size(title, width)
+        title = set_cell_size(title, width - 1) + "…" if cell_len(title) > width else set_cell_size(title, width)
         spans = self.highlighter(title) if self.highlighter is not None else ()
         if not spans:
             return [Segment(title, style)]
