@@ -200,7 +200,7 @@ def _select(
     store = _open_store() if need_state else None
     keys = [p.key for p in papers]
     if args.query is not None:
-        from .query import Corpus, QueryError, parse
+        from .search import Corpus, QueryError, parse
 
         try:
             query = parse(args.query)

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from reader.formats import parse_bytes
 from reader.library import ParseCache, load_file
 from reader.model import NEW_ID_PATTERN
-from reader.query import QueryError, parse as parse_query
+from reader.search import QueryError, parse as parse_query
 from reader.state import read_events_jsonl
 from reader.text import display_text, display_title, sanitize
 

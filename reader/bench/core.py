@@ -159,7 +159,7 @@ def bench_keep(events: int, repeat: int) -> Row:
 
 def bench_query_large(size: int) -> Row:
     """The filter over a million titles (no abstracts), typed one character at a time."""
-    from ..query import Corpus, parse
+    from ..search import Corpus, parse
 
     papers = large_papers(size)
     t = time.perf_counter()

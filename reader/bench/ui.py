@@ -215,7 +215,8 @@ def startup_child(path: str, data_dir: str, cache_dir: str, t_spawn: float) -> N
             papers_frame = app.first_paper_frame or 0.0
             await until(lambda: app.corpus is not None, timeout=300)
             ready = time.perf_counter()
-            await until(lambda: app.corpus.ready, timeout=300)  # the word indexes, built last
+            # the word indexes, built last
+            await until(lambda: app.corpus is not None and app.corpus.ready, timeout=300)
             indexed = time.perf_counter()
             papers = len(app.papers)
             await wait_for_workers(app)  # the indexes written to the cache, on a cold start

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style as RichStyle
@@ -22,7 +22,11 @@ from textual.style import Style
 from textual.visual import Visual
 
 from ..model import Paper, abs_url, pdf_url
+from ..text import display_text
 from .keys import movement_bindings
+
+if TYPE_CHECKING:
+    from ..search import Query
 
 Spans = Sequence[tuple[int, int]]
 
@@ -107,6 +111,18 @@ class AbstractPane(ScrollView, can_focus=True):
         self._strips: list[Strip] | None = None
         self._strips_width = -1
         self._styles: dict[tuple, RichStyle] = {}
+
+    def show_paper(self, paper: Paper | None, title: str = "", *, read: bool = False, starred: bool = False,
+                   query: Query | None = None) -> None:
+        """Show one paper (`title` is its display title), with the query's matches highlighted."""
+        if paper is None:
+            self.show(Content(""))
+            return
+        abstract = display_text(paper.abstract)
+        self.show(paper_content(
+            paper, title, abstract, read=read, starred=starred,
+            title_spans=query.highlights(title, "title") if query is not None else (),
+            abstract_spans=query.highlights(abstract, "abstract") if query is not None else ()))
 
     def show(self, content: Content) -> None:
         self.content = content

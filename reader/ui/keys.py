@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 MOVEMENT: dict[str, tuple[str, str]] = {
     # name: (keys, description)
@@ -17,7 +17,7 @@ MOVEMENT: dict[str, tuple[str, str]] = {
 }
 
 
-def movement_bindings(prefix: str, actions: dict[str, str]) -> list[Binding]:
+def movement_bindings(prefix: str, actions: dict[str, str]) -> list[BindingType]:
     """One hidden Binding per movement, with the id ``PREFIX.NAME`` (for keymaps)."""
     return [Binding(MOVEMENT[name][0], action, MOVEMENT[name][1], show=False, id=f"{prefix}.{name}")
             for name, action in actions.items()]

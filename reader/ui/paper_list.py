@@ -78,7 +78,7 @@ class PaperList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to another paper (or the list became empty: `index` is None)."""
 
-        def __init__(self, paper_list: "PaperList", index: int | None) -> None:
+        def __init__(self, paper_list: PaperList, index: int | None) -> None:
             super().__init__()
             self.paper_list = paper_list
             self.index = index
@@ -140,7 +140,7 @@ class PaperList(ScrollView, can_focus=True):
         if isinstance(rows, range):
             return min(max(index - rows.start, 0), len(rows) - 1)
         try:
-            return rows.index(index)  # type: ignore[union-attr]
+            return rows.index(index)
         except ValueError:
             pass
         best, best_pos = None, 0
@@ -168,6 +168,14 @@ class PaperList(ScrollView, can_focus=True):
             row = top + y
             if row < len(self.rows) and self.rows[row] in wanted:
                 self.refresh_line(row)
+
+    def refresh_keys(self, keys: set[str] | None, key_of: Sequence[str]) -> None:
+        """Repaint the rows on screen whose paper's key (`key_of[index]`) is in `keys` (all when None)."""
+        if keys is None or len(keys) > 50:
+            self.refresh_papers(None)
+            return
+        top = round(self.scroll_y)
+        self.refresh_papers([i for i in self.rows[top:top + self.size.height] if key_of[i] in keys])
 
     # -- cursor -----------------------------------------------------------------------------
 
@@ -309,10 +317,7 @@ class PaperList(ScrollView, can_focus=True):
     def _title_segments(self, title: str, width: int, style: Style) -> list[Segment]:
         if width <= 0:
             return []
-        if cell_len(title) > width:
-            title = set_cell_size(title, width - 1) + "…"
-        else:
-            title = set_cell_size(title, width)
+        title = set_cell_size(title, width - 1) + "…" if cell_len(title) > width else set_cell_size(title, width)
         spans = self.highlighter(title) if self.highlighter is not None else ()
         if not spans:
             return [Segment(title, style)]

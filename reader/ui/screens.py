@@ -38,8 +38,8 @@ _FILTER_HELP = (
 )
 
 
-def _keys(app: "App", binding: Binding) -> str:
-    keys = app._keymap.get(binding.id, binding.key) if binding.id else binding.key  # type: ignore[attr-defined]
+def _keys(app: App, binding: Binding) -> str:
+    keys = app._keymap.get(binding.id, binding.key) if binding.id else binding.key
     shown = []
     for key in keys.split(","):
         key = key.strip()
@@ -48,7 +48,7 @@ def _keys(app: "App", binding: Binding) -> str:
     return " ".join(dict.fromkeys(shown))
 
 
-def help_text(app: "App") -> Content:
+def help_text(app: App) -> Content:
     from .paper_list import PaperList
 
     rows: dict[str, list[tuple[str, str]]] = {name: [] for _, name in _SECTIONS}
@@ -100,7 +100,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, app: "App") -> None:
+    def __init__(self, app: App) -> None:
         super().__init__()
         self._content = help_text(app)
 

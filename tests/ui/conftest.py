@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from textual.app import App
-from textual.worker import WorkerCancelled
+from rich.cells import cell_len
 
 from reader.config import Config
 from reader.devtools.generate import generate
@@ -30,16 +32,6 @@ def make_app(tmp_path: Path, paths=None, *, dwell: float = 0.0, store=None, quer
                      cache=cache, history_file=tmp_path / "history.txt")
 
 
-async def wait_for_workers(app: App) -> None:
-    """Until no worker runs; a worker cancelled by a newer one (the filter's) is not an error."""
-    while True:
-        try:
-            await app.workers.wait_for_complete()
-            return
-        except WorkerCancelled:
-            await asyncio.sleep(0.001)
-
-
 async def wait_ready(app: ReaderApp, pilot, timeout: float = 60.0) -> None:
     """Until the library is shown and the search corpus is built."""
     loop = asyncio.get_running_loop()
@@ -55,14 +47,46 @@ async def settle(app: ReaderApp, pilot) -> None:
     for _ in range(3):
         await wait_for_workers(app)
         await pilot.pause(0.05)
-        while app._pending:  # marks still being written
+        while app.session.marks.writing:  # marks still being written
             await asyncio.sleep(0.01)
         await wait_for_workers(app)
         await pilot.pause()
 
 
+async def wait_for_workers(app: ReaderApp) -> None:
+    """Until no worker runs; a worker cancelled by a newer one (the filter's) is not an error."""
+    from textual.worker import WorkerCancelled
+
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await asyncio.sleep(0.001)
+
+
+_SVG_TEXT = re.compile(r'<text [^>]*?x="([^"]+)"[^>]*?clip-path="url\(#[^)]*?-line-(\d+)\)">(.*?)</text>')
+_CHAR_WIDTH = 20 * 0.61  # Rich's SVG export: 20 px font, cells 0.61 of it wide
+
+
 def screen_lines(app: ReaderApp) -> list[str]:
-    return [strip.text for strip in app.screen._compositor.render_strips()]
+    """The screen as the user sees it, one string a line, from the app's own (SVG) screenshot."""
+    lines: dict[int, dict[int, str]] = defaultdict(dict)
+    for x, y, text in _SVG_TEXT.findall(app.export_screenshot()):
+        lines[int(y)][round(float(x) / _CHAR_WIDTH)] = html.unescape(text).replace("\xa0", " ")
+    width, height = app.size
+    out = []
+    for y in range(height):
+        row = [" "] * width
+        for x, text in sorted(lines[y].items()):
+            for ch in text:
+                if x < width:
+                    row[x] = ch
+                if cell_len(ch) == 2 and x + 1 < width:
+                    row[x + 1] = ""  # the right half of a wide character
+                x += cell_len(ch)
+        out.append("".join(row).rstrip())
+    return out
 
 
 def screen_text(app: ReaderApp) -> str:

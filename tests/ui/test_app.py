@@ -118,9 +118,9 @@ async def test_filter_bar_live_enter_and_escape(tmp_path, size):
         await pilot.press(*"segmentation")
         await settle(app, pilot)
         rows = app.paper_list.rows
-        titles = [app.titles[i].lower() for i in rows]
+        titles = [app.session.titles[i].lower() for i in rows]
         assert 4 <= len(rows) < 46 and all("segmentation" in t or "segmentation" in
-                                          app.papers[i].abstract.lower() for t, i in zip(titles, rows))
+                                          app.papers[i].abstract.lower() for t, i in zip(titles, rows, strict=True))
         assert f"{len(rows)} shown" in screen_text(app)
         await pilot.press("enter")
         assert isinstance(app.focused, PaperList)
@@ -144,7 +144,7 @@ async def test_every_word_must_match_and_typing_never_waits(tmp_path):
         await pilot.press("slash", *"point cloud")
         await settle(app, pilot)
         for i in app.paper_list.rows:
-            text = (app.titles[i] + " " + app.papers[i].abstract).lower()
+            text = (app.session.titles[i] + " " + app.papers[i].abstract).lower()
             assert "point" in text and "cloud" in text
         assert app.paper_list.rows and 3 in [app.papers[i].number for i in app.paper_list.rows]
 
@@ -186,7 +186,7 @@ async def test_open_pdf_and_copy_url(tmp_path, monkeypatch):
         await pilot.press("y")
         await settle(app, pilot)
         assert app.clipboard == "https://arxiv.org/abs/1907.03728"
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notices]
         assert any("https://arxiv.org/pdf/1907.03728" in m for m in messages)
         assert any("https://arxiv.org/abs/1907.03728" in m for m in messages)
 
@@ -203,7 +203,7 @@ async def test_open_without_a_browser_shows_the_url(tmp_path, monkeypatch):
         await pilot.press("o")
         await settle(app, pilot)
         assert opened == []
-        assert any("https://arxiv.org/pdf/1907.03739" in n.message for n in app._notifications)
+        assert any("https://arxiv.org/pdf/1907.03739" in n.message for n in app.notices)
 
 
 async def test_help_screen_and_command_palette(tmp_path):
@@ -232,7 +232,7 @@ async def test_help_screen_and_command_palette(tmp_path):
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, CommandPalette)
-        assert app.store.is_starred("1907.03739")
+        assert app.session.store.is_starred("1907.03739")
 
 
 async def test_q_quits(tmp_path):
@@ -249,7 +249,8 @@ async def test_dragging_over_the_abstract_selects_its_text_for_copying(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(app, pilot)
         pane = app.abstract_pane
-        lines = [line[pane.region.x : pane.region.right] for line in screen_lines(app)[pane.region.y : pane.region.bottom]]
+        region = pane.region
+        lines = [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
         row = next(y for y, line in enumerate(lines) if "We present Point-Voxel CNN" in line)
         start = lines[row].index("We present")
         await pilot.mouse_down(pane, offset=(start, row))
@@ -269,7 +270,7 @@ async def test_a_warm_start_takes_the_word_indexes_from_the_cache_unless_a_diges
     import shutil
 
     from reader.library import ParseCache
-    from reader.query import Corpus
+    from reader.search import Corpus
 
     library = tmp_path / "digests"
     shutil.copytree(SAMPLES, library)
@@ -319,10 +320,10 @@ async def test_garbage_cycles_are_collected_once_typing_pauses(tmp_path):
         gc.collect(1)
         assert gone() is not None  # only a full collection frees it
         await pilot.press("j")
-        app._idle_gc()
+        app.idle_gc.tick()
         assert gone() is not None  # a key just came: not now
-        app._last_input = time.monotonic() - 5
-        app._idle_gc()
+        app.idle_gc.last_input = time.monotonic() - 5
+        app.idle_gc.tick()
         assert gone() is None
         await pilot.press("q")
     assert gc.get_threshold() == before
@@ -364,3 +365,18 @@ async def test_bracketed_text_is_shown_literally_and_clicking_it_does_nothing(tm
                 len(app.screen_stack) > 1:
             app.pop_screen()
             await settle(app, pilot)
+
+
+async def test_textual_query_and_focus_work_on_the_app(tmp_path):
+    """`ReaderApp.query` used to be the filter's query, hiding `DOMNode.query()`."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        assert app.query_one("#papers") is app.paper_list
+        assert list(app.query("#abstract")) == [app.abstract_pane]
+        await app.run_action("focus('abstract')")
+        await pilot.pause()
+        assert app.focused is app.abstract_pane
+        await pilot.press("slash", *"segmentation")
+        await settle(app, pilot)
+        assert app.active_query is not None and app.query_text == "segmentation"

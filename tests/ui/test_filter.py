@@ -27,7 +27,7 @@ async def test_matches_are_highlighted_in_the_list_and_the_pane(tmp_path):
         for y in range(min(5, len(app.paper_list.rows))):
             assert [w.lower() for w in highlighted_words(app, y)] == ["segmentation"]
         spans = app.abstract_pane.content.spans
-        title = app.titles[app.paper_list.selected]
+        title = app.session.titles[app.paper_list.selected]
         marked = [app.abstract_pane.content.plain[s.start:s.end] for s in spans
                   if "underline" in str(s.style)]
         assert "segmentation" in [m.lower() for m in marked] and title in pane_text(app)
@@ -78,7 +78,7 @@ async def test_S_toggles_ranking_by_score(tmp_path):
         ranked = list(app.paper_list.rows)
         assert sorted(ranked) == digest_order and ranked != digest_order
         # Title matches rank above abstract-only matches.
-        in_title = ["segmentation" in app.titles[i].lower() for i in ranked]
+        in_title = ["segmentation" in app.session.titles[i].lower() for i in ranked]
         assert in_title == sorted(in_title, reverse=True)
         assert "ranked" in screen_text(app)
         await pilot.press("S")
@@ -118,16 +118,16 @@ async def test_saved_queries_on_the_digit_keys(tmp_path):
         await pilot.press("1")
         await settle(app, pilot)
         assert app.filter_bar.value == "ti:point"
-        assert all("point" in app.titles[i].lower() for i in app.paper_list.rows)
+        assert all("point" in app.session.titles[i].lower() for i in app.paper_list.rows)
         await pilot.press("slash", "ctrl+a", "ctrl+k", *"cat:cs.CV segmentation", "ctrl+s")
         await settle(app, pilot)
-        assert any("Saved as query 2" in n.message for n in app._notifications)
+        assert any("Saved as query 2" in n.message for n in app.notices)
         await pilot.press("escape", "escape", "2")
         await settle(app, pilot)
         assert app.filter_bar.value == "cat:cs.CV segmentation"
         await pilot.press("3")
         await settle(app, pilot)
-        assert any("No query saved on 3" in n.message for n in app._notifications)
+        assert any("No query saved on 3" in n.message for n in app.notices)
     config, warnings = load_config(tmp_path / "config.toml")
     assert warnings == [] and config.queries == {1: "ti:point", 2: "cat:cs.CV segmentation"}
 
@@ -155,7 +155,7 @@ async def test_keys_can_be_remapped_in_the_configuration(tmp_path):
         await wait_ready(app, pilot)
         await pilot.press("x")
         await settle(app, pilot)
-        assert app.store.is_read("1907.03739")
+        assert app.session.store.is_read("1907.03739")
         await pilot.press("m")
         await settle(app, pilot)
-        assert app.store.is_read("1907.03739")  # m is no longer bound
+        assert app.session.store.is_read("1907.03739")  # m is no longer bound

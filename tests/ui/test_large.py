@@ -34,10 +34,10 @@ async def test_a_year_of_digests_keys_and_filter(tmp_path, library_100k, parse_c
         assert 0 < len(rows) < N
         assert f"{len(rows):,} shown" in screen_text(app)
         for i in rows[:50]:
-            assert "segmentation" in (app.titles[i] + app.papers[i].abstract).lower()
+            assert "segmentation" in (app.session.titles[i] + app.papers[i].abstract).lower()
         await pilot.press("enter", "m")
         await settle(app, pilot)
-        assert app.store.is_read(app.keys[plist.selected])
+        assert app.session.store.is_read(app.session.keys[plist.selected])
         await pilot.press("escape")
         await settle(app, pilot)
         assert len(plist.rows) == N

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from textual import events
 
 from reader.state import StateError, StateStore
 from reader.ui.screens import ConfirmScreen
@@ -96,7 +97,7 @@ async def test_n_and_p_jump_between_unread_papers(tmp_path):
         await pilot.press("p")
         await settle(app, pilot)
         assert app.paper_list.selected == 0
-        assert any("No more unread" in n.message for n in app._notifications)
+        assert any("No more unread" in n.message for n in app.notices)
 
 
 async def test_mark_all_asks_first_and_undo_restores_everything(tmp_path):
@@ -107,7 +108,7 @@ async def test_mark_all_asks_first_and_undo_restores_everything(tmp_path):
         await settle(app, pilot)
         await pilot.press("slash", *"segmentation", "enter")
         await settle(app, pilot)
-        shown = [app.keys[i] for i in app.paper_list.rows]
+        shown = [app.session.keys[i] for i in app.paper_list.rows]
         await pilot.press("A")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -121,7 +122,7 @@ async def test_mark_all_asks_first_and_undo_restores_everything(tmp_path):
         await settle(app, pilot)
         disk = on_disk(tmp_path)
         assert all(disk.is_read(k) for k in shown)
-        assert sum(disk.is_read(k) for k in app.keys) == len(shown) + 1
+        assert sum(disk.is_read(k) for k in app.session.keys) == len(shown) + 1
         assert "0 unread" in screen_text(app)
         await pilot.press("u")
         await settle(app, pilot)
@@ -133,7 +134,7 @@ async def test_mark_all_asks_first_and_undo_restores_everything(tmp_path):
         assert not on_disk(tmp_path).is_read(SECOND)
         await pilot.press("u")
         await settle(app, pilot)
-        assert any("Nothing to undo" in n.message for n in app._notifications)
+        assert any("Nothing to undo" in n.message for n in app.notices)
 
 
 class FailingStore(StateStore):
@@ -151,7 +152,7 @@ async def test_a_failed_write_is_reported_and_not_shown_as_done(tmp_path):
         await settle(app, pilot)
         assert list_lines(app)[0].startswith("● ")
         assert "46 unread" in screen_text(app)
-        errors = [n for n in app._notifications if n.severity == "error"]
+        errors = [n for n in app.notices if n.severity == "error"]
         assert errors and "No space left on device" in errors[0].message
 
 
@@ -161,7 +162,7 @@ async def test_marks_from_another_process_show_up(tmp_path):
         await wait_ready(app, pilot)
         other = on_disk(tmp_path)
         other.apply([(FIRST, "read", True), (SECOND, "starred", True)])
-        app._refresh_state()
+        app.refresh_marks()
         await settle(app, pilot)
         lines = list_lines(app)
         assert lines[0].startswith("  ") and lines[1].startswith("●★")
@@ -175,3 +176,23 @@ async def test_quitting_right_after_a_mark_keeps_it(tmp_path):
         await pilot.press("m", "q")
         await pilot.pause()
     assert on_disk(tmp_path).is_read(FIRST)
+
+
+
+@pytest.mark.parametrize("keys", ["qm", "qs", "qu", "question", "qmsumsu"])
+async def test_keys_typed_during_and_after_quit_never_reach_the_writer(tmp_path, keys):
+    """Issue 14: `q` then a marking key printed `cannot schedule new futures after shutdown`."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("j", "m")
+        await settle(app, pilot)
+        # As a fast typist or a paste sends them: the keys after `q` arrive while the app
+        # shuts down, and the last ones after it has stopped.
+        for key in keys:
+            app.post_message(events.Key(key, key))
+        await pilot.press("m", "s", "u")
+    assert app.return_code == 0  # run_test re-raises any error a handler raised
+    disk = on_disk(tmp_path)
+    assert disk.is_read(SECOND)  # the mark made before `q` is on disk
+    assert not disk.is_read(FIRST) and not disk.is_starred(FIRST) and not disk.is_starred(SECOND)
