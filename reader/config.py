@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .history import HISTORY_LIMIT, history_path, load_history, save_history
-from .paths import user_dir
+from .paths import NotReadable, read_regular, user_dir
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -53,6 +53,10 @@ CATEGORY_RE = re.compile(r"[a-z][a-z-]*(?:\.[A-Za-z][A-Za-z-]*)?")
 """An arXiv category as the listings name it: ``cs.CV``, ``quant-ph``, ``cond-mat.mes-hall``."""
 DEFAULT_FETCH_URL = "https://rss.arxiv.org/rss/{category}"
 DEFAULT_API_URL = "http://export.arxiv.org/api/query"
+
+
+CONFIG_MAX_BYTES = 1 << 20
+"""A larger config file is not read (a real one is a few KB)."""
 
 
 def config_dir() -> Path:
@@ -133,10 +137,12 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     path = path or config_dir() / "config.toml"
     config = Config(path=path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_regular(path, CONFIG_MAX_BYTES).decode("utf-8")
         data = tomllib.loads(text)
     except FileNotFoundError:
         return config, []
+    except NotReadable as err:  # a FIFO or a link to /dev/zero never blocks the start
+        return config, [f"{path}:1: {err}; using the defaults"]
     except UnicodeDecodeError as err:
         return config, [f"{path}:1: not UTF-8 text ({err.reason}); using the defaults"]
     except tomllib.TOMLDecodeError as err:

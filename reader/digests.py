@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from .paths import user_dir
+from .paths import read_regular, user_dir
 
 ALL = "all"
 STARRED = "starred"
@@ -439,7 +439,7 @@ def last_view_path(paths: Iterable[str | os.PathLike[str]]) -> Path:
 def load_last_view(paths: Iterable[str | os.PathLike[str]]) -> LastView | None:
     """The record saved at the last exit, or None (first start, or an unreadable record)."""
     try:
-        data = json.loads(last_view_path(paths).read_text(encoding="utf-8"))
+        data = json.loads(read_regular(last_view_path(paths), 1 << 20).decode("utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict):

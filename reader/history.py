@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .paths import user_dir
+from .paths import read_regular, user_dir
 
 HISTORY_LIMIT = 200
 
@@ -17,8 +17,8 @@ def history_path() -> Path:
 def load_history(path: Path | None = None) -> list[str]:
     path = path or history_path()
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_regular(path, 1 << 20).decode("utf-8", errors="replace")
+    except OSError:  # missing, unreadable, or not a regular file: no history
         return []
     return [line for line in text.split("\n") if line.strip()][-HISTORY_LIMIT:]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat as _stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from .cache import _CACHE_VERSION, ParseCache, default_cache_dir, stamp_of
 from .formats import ParseResult, parse_bytes
 from .model import Diagnostic, Digest, Paper
+from .paths import NotReadable, read_regular, unreadable_reason
 
 __all__ = ["DIGEST_SUFFIXES", "Library", "LibraryError", "ParseCache", "bundled_samples", "default_cache_dir",
            "find_digests", "load", "load_file", "merge_papers"]  # fmt: skip
@@ -96,15 +96,15 @@ def load_file(path: Path, cache: ParseCache | None = None,
         st = path.stat()
         if stamps is not None:
             stamps[-1] = (stamps[-1][0], stamp_of(st))
-        problem = _not_readable(st)
+        problem = unreadable_reason(st, MAX_FILE_BYTES)
         if problem:
             return ParseResult(diagnostics=[Diagnostic(name, 0, problem)])
         if cache is not None:
             hit: ParseResult | None = cache.get(path, st)
             if hit is not None:
                 return hit
-        data = _read_regular(path)
-    except _Skip as skip:
+        data = read_regular(path, MAX_FILE_BYTES)
+    except NotReadable as skip:
         return ParseResult(diagnostics=[Diagnostic(name, 0, str(skip))])
     except OSError as err:
         return ParseResult(diagnostics=[Diagnostic(name, 0, f"cannot read: {err.strerror or err}")])
@@ -115,42 +115,6 @@ def load_file(path: Path, cache: ParseCache | None = None,
         else:
             cache.put(path, st, result)
     return result
-
-
-class _Skip(Exception):
-    """A file that is there but is not read (its message is the diagnostic)."""
-
-
-def _not_readable(st: os.stat_result) -> str | None:
-    if _stat.S_ISDIR(st.st_mode):
-        return "is a directory"
-    if not _stat.S_ISREG(st.st_mode):
-        return "not a regular file (a pipe, socket or device); skipped"
-    if st.st_size > MAX_FILE_BYTES:
-        return f"file too large ({st.st_size // 2**20} MB, the limit is {MAX_FILE_BYTES // 2**20} MB); skipped"
-    return None
-
-
-def _read_regular(path: Path) -> bytes:
-    """The file's bytes; O_NONBLOCK so that a file swapped for a FIFO after the stat never blocks."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    try:
-        problem = _not_readable(os.fstat(fd))
-        if problem:
-            raise _Skip(problem)
-        chunks = []
-        left = MAX_FILE_BYTES + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    finally:
-        os.close(fd)
-    if left <= 0:
-        raise _Skip(f"file too large (over {MAX_FILE_BYTES // 2**20} MB); skipped")
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 @dataclass

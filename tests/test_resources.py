@@ -19,6 +19,7 @@ import pytest
 
 from reader import library
 from reader.library import find_digests, load
+from reader.paths import NotReadable, read_regular
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "sample_digests" / "arxiv-cs.CV-2019-07-09.md"
@@ -177,16 +178,15 @@ def test_a_200_mb_digest_is_one_diagnostic(tmp_path, record_property):
     check_one_problem(record_property, "200mb", lib, "huge.md", "file too large (200 MB")
 
 
-def test_a_file_that_grows_past_the_limit_after_the_stat_is_cut_off(tmp_path, monkeypatch):
+def test_a_file_that_grows_past_the_limit_after_the_stat_is_cut_off(tmp_path):
     path = tmp_path / "x.md"
     shutil.copy(SEED, path)
-    monkeypatch.setattr(library, "MAX_FILE_BYTES", 1000)
-    with pytest.raises(library._Skip, match="too large"):
-        library._read_regular(path)
+    with pytest.raises(NotReadable, match="too large"):
+        read_regular(path, 1000)
     path.write_bytes(b"x" * 1000)
-    assert library._read_regular(path) == b"x" * 1000
+    assert read_regular(path, 1000) == b"x" * 1000
     path.write_bytes(b"")
-    assert library._read_regular(path) == b""
+    assert read_regular(path, 1000) == b""
 
 
 def test_the_app_shows_the_library_around_hostile_entries(tmp_path):
