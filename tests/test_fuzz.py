@@ -177,7 +177,7 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
                                                                                        max_size=4), max_leaves=12)
 mark_lines = st.one_of(
     st.fixed_dictionaries({"id": st.sampled_from(["1907.03739", "cs/0601001", "x", ""]) | st.text(max_size=12),
-                           "field": st.sampled_from(["read", "starred", "note"]) | json_values,
+                           "field": st.sampled_from(["read", "starred", "note", "tag:x", "tag:"]) | json_values,
                            "value": json_values, "time": st.floats() | json_values}).map(json.dumps),
     json_values.map(json.dumps), hostile_text, st.binary(max_size=40).map(lambda b: b.decode("utf-8", "replace")))
 
@@ -187,7 +187,11 @@ def test_a_marks_file_to_import_is_read_line_by_line_never_raising(text):
     """`state import` input: each line is an event or one problem naming its line, never an exception."""
     events, problems = read_events_jsonl(io.StringIO(text), "in.jsonl")
     for event in events:
-        assert event.field in ("read", "starred") and isinstance(event.value, bool)
+        if event.field == "note":  # a note's text, or None for a deleted note
+            assert event.value is None or isinstance(event.value, str)
+        else:  # read, starred, or a tag (tag:NAME with a non-empty name): a flag
+            assert event.field in ("read", "starred") or (event.field.startswith("tag:") and len(event.field) > 4)
+            assert isinstance(event.value, bool)
     for problem in problems:
         assert problem.startswith("in.jsonl:") and "\n" not in problem
     assert len(events) + len(problems) <= len([line for line in text.splitlines() if line.strip()]) + 1
