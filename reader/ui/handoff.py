@@ -10,6 +10,7 @@ done ("2 papers tagged ml") only once the store has them on disk; a failed write
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,7 @@ class FetchDone(Message):
     """`R` finished every category."""
 
     outcomes: list[Outcome]
+    error: str | None = None
 
 
 def _lookup(app: HandoffActions, name: str) -> Callable[..., Any] | None:
@@ -226,9 +228,14 @@ class HandoffActions(_Base):
                 done.append(outcome)
                 self.post_message(FetchProgress(outcome, len(done), len(categories)))
 
-            self.post_message(FetchDone(fetch_all(fetcher, library, categories, report)))
+            try:
+                self.post_message(FetchDone(fetch_all(fetcher, library, categories, report)))
+            except Exception as err:  # never a traceback: say it in the status line
+                self.post_message(FetchDone(done, str(err) or err.__class__.__name__))
 
-        self.run_worker(fetch, thread=True, exclusive=True, group="fetch", description="fetch")
+        # A daemon thread rather than a worker: `q` must not wait for a slow server (a worker's
+        # thread is joined at exit). Each file is written atomically, so quitting loses no digest.
+        threading.Thread(target=fetch, name="fetch", daemon=True).start()
 
     def on_fetch_progress(self, message: FetchProgress) -> None:
         outcome = message.outcome
@@ -242,6 +249,9 @@ class HandoffActions(_Base):
         counts: dict[str, int] = {}
         for outcome in message.outcomes:
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing fetched"
+        if message.error is not None:
+            summary += f"; stopped: {message.error}"
+            counts["failed"] = 1
         self.say(f"Fetch done: {summary}.", "error" if counts.get("failed") else "information")
         self._update_status()
