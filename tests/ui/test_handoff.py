@@ -211,3 +211,32 @@ async def test_a_failed_tag_write_changes_nothing(tmp_path):
         assert on_disk(tmp_path).tags(FIRST) == () and store.tags(FIRST) == ()
         assert any("disk full" in n for n in notices(app))
         assert not any("tagged" in n for n in notices(app))
+
+
+def test_link_spans_link_only_safe_urls_without_trailing_punctuation():
+    from reader.ui.hyperlinks import link_spans
+
+    text = "see https://x.org/a_(b)). and (https://github.com/u/r), javascript:alert(1) http://"
+    links = [(text[s.start:s.end], s.style.link) for s in link_spans(text)]
+    assert links == [("https://x.org/a_(b)", "https://x.org/a_(b)"), ("https://github.com/u/r",) * 2]
+    hostile = "https://x.org/p\x1b]8;;x\x07q\u202e ftp://a.b https://a.b/\x9d0;t\x9c"
+    assert [s.style.link for s in link_spans(hostile)] == ["https://x.org/p", "https://a.b/"]  # stops at controls
+    assert link_spans("https://x.org/" + "a" * 3000) == []
+
+
+async def test_urls_in_the_abstract_are_osc8_hyperlinks(tmp_path):
+    from textual.style import Style
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("slash", *"saketchaturvedi", "enter")
+        await settle(app, pilot)
+        content = app.abstract_pane.content
+        links = {(content.plain[s.start:s.end], s.style.link) for s in content.spans
+                 if isinstance(s.style, Style) and s.style.link}
+        assert ("https://saketchaturvedi.github.io", "https://saketchaturvedi.github.io") in links
+        assert {url for _, url in links} >= {"https://arxiv.org/abs/1907.03220"}
+        strips = [app.abstract_pane.render_line(y) for y in range(app.abstract_pane.size.height)]
+        shown = {seg.style.link for strip in strips for seg in strip if seg.style and seg.style.link}
+        assert "https://arxiv.org/abs/1907.03220" in shown
