@@ -250,16 +250,12 @@ class ReaderApp(HandoffActions, App[int]):
             self._after_state_change(None)
 
     def action_toggle_read(self) -> None:
-        if self.act_on_selection("read"):
-            return
-        if (index := self.paper_list.selected) is not None:
+        if not self.act_on_selection("read") and (index := self.paper_list.selected) is not None:
             self.dwell.stop()
             self._mark(self.session.toggle(index, "read"))
 
     def action_toggle_star(self) -> None:
-        if self.act_on_selection("starred"):
-            return
-        if (index := self.paper_list.selected) is not None:
+        if not self.act_on_selection("starred") and (index := self.paper_list.selected) is not None:
             self._mark(self.session.toggle(index, "starred"))
 
     def action_next_unread(self, step: int = 1) -> None:
@@ -278,8 +274,7 @@ class ReaderApp(HandoffActions, App[int]):
             self.action_next_unread()
 
     def action_mark_all(self) -> None:
-        which = "selected" if self.session.selection else "shown"
-        unread = self.session.unread_selected_keys() if self.session.selection else self.session.unread_shown_keys()
+        which, unread = self.mark_all_targets()  # the selection's unread papers if any, else the shown ones
         if not unread:
             self.say(f"Every {which} paper is already read.")
             return
@@ -353,9 +348,7 @@ class ReaderApp(HandoffActions, App[int]):
         self._focus_now(self.paper_list)
 
     def action_clear_filter(self) -> None:
-        if self.clear_paper_selection():  # Esc in the list clears the selection first
-            return
-        if self.filter_bar.value:
+        if not self.clear_paper_selection() and self.filter_bar.value:  # the selection first, then the filter
             self.filter_bar.value = ""
 
     def action_toggle_rank(self) -> None:

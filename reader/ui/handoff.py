@@ -22,6 +22,7 @@ from ..marks import Change, WriteReport, describe
 from ..paths import user_dir
 from ..state.fields import NOTE, TAG_PREFIX
 from ..tagging import TagChange, tag_changes
+from ..text import sanitize
 from .keep_screens import NoteScreen, TagScreen
 
 if TYPE_CHECKING:
@@ -135,6 +136,12 @@ class HandoffActions(_Base):
         self._mark(self.session.set_selected(field))
         return True
 
+    def mark_all_targets(self) -> tuple[str, list[str]]:
+        """`A`: the selection's unread papers when there is a selection, else the shown ones."""
+        if self.session.selection:
+            return "selected", self.session.unread_selected_keys()
+        return "shown", self.session.unread_shown_keys()
+
     # -- Y: BibTeX to the clipboard -------------------------------------------------------------
     def action_copy_bibtex(self) -> None:
         session = self.session
@@ -192,13 +199,16 @@ class HandoffActions(_Base):
             return
         key, paper = self.session.keys[index], self.session.papers[index]
         old = note(key) or ""
-        self.push_screen(NoteScreen(paper.id or self.session.titles[index][:50], old),
-                         lambda text: self._apply_note(key, old, text))
+        shown = sanitize(old)  # a note from another machine or the CLI may hold escape sequences
+        self.push_screen(NoteScreen(paper.id or self.session.titles[index][:50], shown),
+                         lambda text: self._apply_note(key, old, shown, text))
 
-    def _apply_note(self, key: str, old: str, text: str | None) -> None:
-        if text is None or text == old:
-            if text is not None:
-                self.say("Note unchanged.")
+    def _apply_note(self, key: str, old: str, shown: str, text: str | None) -> None:
+        if text is None:
+            return
+        text = sanitize(text)  # a paste may hold controls: nothing a terminal acts on is kept
+        if text == shown:
+            self.say("Note unchanged.")
             return
         self._mark(self.session.marks.submit([(key, NOTE, text or None)], before=[(key, NOTE, old or None)]))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pybtex.database
 import pytest
+from textual import events
 
 from reader.state import StateStore
 from reader.ui.keep_screens import NoteScreen, TagScreen
@@ -240,3 +241,24 @@ async def test_urls_in_the_abstract_are_osc8_hyperlinks(tmp_path):
         strips = [app.abstract_pane.render_line(y) for y in range(app.abstract_pane.size.height)]
         shown = {seg.style.link for strip in strips for seg in strip if seg.style and seg.style.link}
         assert "https://arxiv.org/abs/1907.03220" in shown
+
+
+async def test_a_note_with_escape_sequences_is_shown_and_saved_without_them(tmp_path):
+    store = StateStore(tmp_path / "state")
+    store.load()
+    store.set_note(FIRST, "line \x1b]52;c;aGk=\x07one\x1b[2J\n\u202etwo")
+    app = make_app(tmp_path, store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("N")
+        await settle(app, pilot)
+        assert app.screen.text == "line one\ntwo"
+        await pilot.press("ctrl+s")  # nothing edited: nothing written
+        await settle(app, pilot)
+        assert "Note unchanged." in notices(app) and on_disk(tmp_path).note(FIRST).startswith("line \x1b")
+        await pilot.press("N", "!")
+        app.post_message(events.Paste("\x1b[31mred\x07"))  # a paste holding controls, as the terminal sends it
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert on_disk(tmp_path).note(FIRST) == "line one\ntwo!red"
