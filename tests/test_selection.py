@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pybtex.database
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reader.handoff import plan_bibtex, write_file
 from reader.selection import Selection, target_value
 from reader.state import StateStore
+from reader.state.fields import valid_tag
 from reader.tagging import complete, parse_tag_input, tag_changes
+from reader.ui.abstract_pane import safe_url
 
 from .test_session import FIRST, SECOND, THIRD, Harness, disk
 
@@ -117,3 +122,44 @@ def test_bibtex_plan_fits_or_goes_to_a_file(harness: Harness, tmp_path: Path) ->
     assert path.name == "arxiv-2026-12-06-150000.bib" and again != path
     assert path.read_text(encoding="utf-8") == plan.text
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_PIECES = list("ab-_/[] :.()'") + ["\x1b", "\x07", "\x9b", "\u202e", "\n", "\t", "https://", "\x1b]52;c;", "é", "漢"]
+_HOSTILE = st.lists(st.sampled_from(_PIECES) | st.text(max_size=3), max_size=20).map("".join)
+
+
+@given(_HOSTILE)
+def test_tag_input_accepts_only_valid_names_and_says_why_in_one_printable_line(text: str) -> None:
+    changes, error = parse_tag_input(text)
+    if error is not None:
+        assert changes == [] and error.isprintable()
+    else:
+        assert changes and all(valid_tag(name) is None and not _CONTROL.search(name) for name, _ in changes)
+
+
+@given(_HOSTILE, st.lists(st.text(min_size=1, max_size=8).filter(lambda t: valid_tag(t) is None), max_size=5))
+def test_completion_only_appends_to_what_was_typed(text: str, known: list[str]) -> None:
+    completed = complete(text, known)
+    assert completed is None or (completed.startswith(text) and len(completed) > len(text))
+
+
+@given(_HOSTILE)
+def test_osc8_links_carry_only_url_characters(text: str) -> None:
+    from reader.ui.hyperlinks import link_spans
+
+    for span in link_spans(text):
+        url = span.style.link
+        assert text[span.start:span.end] == url and safe_url(url) == url
+        assert not _CONTROL.search(url) and url.startswith(("http://", "https://"))
+
+
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=3), st.text(max_size=40))
+def test_handed_off_bibtex_holds_no_terminal_controls(titles: list[str], note: str) -> None:
+    from reader.model import Paper
+
+    papers = [Paper(id=f"1907.0{i:04}", version="1", title=t, abstract="", pdf_url=None, category="cs.CV",
+                    date="2019-07-09", number=i + 1, path="x.md", line=i + 1, authors=(t,))
+              for i, t in enumerate(titles)]
+    plan = plan_bibtex(papers, 100, lambda k: ("ml",), lambda k: note)
+    assert not _CONTROL.search(plan.text.replace("\n", ""))
