@@ -17,7 +17,8 @@ Top-level keys besides ``dwell_seconds``: ``library`` (the folder opened without
 expanded), ``browser`` (a command with ``%u`` for the URL, run without a shell), ``theme`` (a
 Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``); for `fetch`:
 ``categories``, ``fetch_url``, ``api_url``, ``fetch_interval_s``, ``fetch_timeout_s``, ``fetch_max_mb``
-and ``fetch_on_start``; ``unread_on_update`` (a bool: a read paper comes back unread when a
+and ``fetch_on_start``; ``osc52_max_kb`` (the most `Y` sends to the clipboard);
+``unread_on_update`` (a bool: a read paper comes back unread when a
 newer version is announced). A problem in the file is reported as ``FILE:LINE: KEY: message`` and the
 default is used for that key.
 The filter history lives in `reader.history`; its names are re-exported here for old callers.
@@ -98,6 +99,8 @@ class Config:
     fetch_max_mb: float = 50.0
     """A response larger than this many megabytes (10**6 bytes) is refused."""
     fetch_on_start: bool = False
+    osc52_max_kb: float = 100.0
+    """`Y` sends BibTeX up to this many KB (1024 bytes) through OSC 52; past it, it writes a file."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
@@ -106,7 +109,7 @@ class Config:
 NAVIGATOR_MODES = ("auto", "show", "hide")
 TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "export_dir", "queries", "keys",
                   "categories", "fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb",
-                  "fetch_on_start",
+                  "fetch_on_start", "osc52_max_kb",
                   "unread_on_update")
 
 
@@ -261,7 +264,8 @@ def _load_fetch_keys(data: dict[str, object], config: Config, warn: Callable[[st
             warn(key, "must be an http:// or https:// URL" + (" with {category} in it" if template else ""))
     for key, low, high, text in (("fetch_interval_s", 0, 3600, "a number of seconds from 0 to 3600"),
                                  ("fetch_timeout_s", 0.001, 600, "a number of seconds above 0, up to 600"),
-                                 ("fetch_max_mb", 0.001, 10_000, "a number of megabytes above 0")):
+                                 ("fetch_max_mb", 0.001, 10_000, "a number of megabytes above 0"),
+                                 ("osc52_max_kb", 0, 1_000_000, "a number of kilobytes, 0 or more")):
         if key in data:
             number = _number(data[key], low, high)
             if number is None:
@@ -316,7 +320,8 @@ def _fetch_lines(config: Config, show: bool) -> list[str]:
     if config.categories or show:
         cats = ", ".join(json.dumps(c) for c in config.categories)
         lines.append(f"categories = [{cats}]" if config.categories else "# categories = (not set)")
-    for key in ("fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb", "fetch_on_start"):
+    for key in ("fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb", "fetch_on_start",
+                "osc52_max_kb"):
         value = getattr(config, key)
         if show or value != getattr(default, key):
             lines.append(f"{key} = {str(value).lower() if isinstance(value, bool) else _toml_value(value)}")

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 
-Change = tuple[str, str, bool]
-"""(paper key, "read" or "starred", new value)."""
+Change = tuple[str, str, "bool | str | None"]
+"""(paper key, field, new value): "read"/"starred"/"tag:NAME" with a bool, "note" with text (None deletes)."""
 
 FIELDS = ("read", "starred")
 
@@ -68,6 +68,10 @@ def describe(changes: Sequence[Change]) -> str:
     if len(kinds) != 1:
         return f"{count} marks changed"
     field, value = kinds.pop()
+    if field.startswith("tag:"):
+        return f"{count} {noun} {'tagged' if value else 'untagged'} {field[4:]}"
+    if field == "note":
+        return f"note {'saved' if value else 'deleted'}" if count == 1 else f"{count} notes changed"
     if field == "read":
         return f"{count} {noun} marked {'read' if value else 'unread'}"
     return f"{count} {noun} {'starred' if value else 'unstarred'}"
@@ -182,7 +186,7 @@ class Marks:
         self.version = 0
         self.store: MarkStore | None = None
         self.writer = MarkWriter(report)
-        self._pending: dict[tuple[str, str], tuple[int, bool]] = {}
+        self._pending: dict[tuple[str, str], tuple[int, bool | str | None]] = {}
         self._ticket = 0
         self._undo: list[UndoStep] = []
 
@@ -222,7 +226,7 @@ class Marks:
     def effective(self, key: str, field: str) -> bool:
         """The mark including those still being written (for toggles and navigation)."""
         pending = self._pending.get((key, field))
-        return pending[1] if pending is not None else self.confirmed(key, field)
+        return bool(pending[1]) if pending is not None else self.confirmed(key, field)
 
     @property
     def unread_total(self) -> int:
@@ -244,17 +248,19 @@ class Marks:
         """Some marks are not on disk yet."""
         return bool(self._pending)
 
-    def submit(self, changes: list[Change], *, undoable: bool = True) -> str | None:
+    def submit(self, changes: list[Change], *, undoable: bool = True, before: list[Change] | None = None) -> str | None:
         """Queue `changes` for the writer; returns why not, or None.
 
-        With `undoable`, once written the changes can be taken back by `undo`.
+        With `undoable`, once written the changes can be taken back by `undo`. Tags and notes
+        have no row flags: their undo needs `before` (the values to restore), else there is none.
         """
         if not changes or self.writer.closed:
             return "closed" if changes else None
         if self.store is None:
             return "the library is still loading"
-        undo = UndoStep([(k, f, self.effective(k, f)) for k, f, _ in changes], describe(changes)) \
-            if undoable else None
+        if before is None and undoable and all(f in FIELDS for _, f, _ in changes):
+            before = [(k, f, self.effective(k, f)) for k, f, _ in changes]
+        undo = UndoStep(before, describe(changes)) if undoable and before is not None else None
         self._ticket += 1
         ticket = self._ticket
         if not self.writer.submit(self.store, changes, undo, ticket):
@@ -272,9 +278,11 @@ class Marks:
         if report.error is None:
             self.version += 1
             for key, field, value in report.changes:
+                if field not in FIELDS:
+                    continue  # tags and notes: the store holds them, there are no row flags
                 flags = self._flags(field)
                 for i in self.index.indices(key):
-                    flags[i] = value
+                    flags[i] = bool(value)
             if report.undo is not None:
                 self._undo.append(report.undo)
         return {key for key, _, _ in report.changes}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .marks import Change, KeyIndex, Marks, MarkStore, WriteReport
 from .model import Paper
+from .selection import Selection, target_value
 from .text import display_title
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ class Session:
 
     def __post_init__(self) -> None:
         self.marks = Marks(self.report)
+        self.selection = Selection()  # paper keys: survives filter, view and reload
+        self._shown_set: tuple[Sequence[int], set[int]] | None = None
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -262,3 +265,47 @@ class Session:
 
     def close(self) -> None:
         self.marks.close()
+
+    # -- selection (v, V, Esc; m, s, A, t, Y act on it) --------------------------------------
+
+    def toggle_selected(self, index: int) -> bool:
+        """Select or unselect the paper at `index`; whether it is selected now."""
+        return self.selection.toggle(self.keys[index])
+
+    def select_shown(self) -> int:
+        """Select every shown paper; returns how many were newly selected."""
+        keys = self.keys
+        return self.selection.add(keys[i] for i in self.rows)
+
+    def selection_hidden(self) -> int:
+        """How many selected papers the current view and filter do not show."""
+        if not self.selection:
+            return 0
+        if self._shown_set is None or self._shown_set[0] is not self.rows:
+            self._shown_set = (self.rows, set(self.rows))
+        shown = self._shown_set[1]
+        index = self.marks.index
+        return sum(1 for key in self.selection.keys if not any(i in shown for i in index.indices(key)))
+
+    def target_keys(self, index: int | None) -> list[str]:
+        """The keys a command acts on: the selection if any, else the paper at `index`."""
+        if self.selection:
+            return self.selection.keys
+        return [] if index is None else [self.keys[index]]
+
+    def set_selected(self, field: str) -> str | None:
+        """`m`/`s` on the selection: all to True if any is not, else all to False (DECISIONS)."""
+        keys = [k for k in self.selection.keys if self.marks.index.indices(k)]
+        if not keys:
+            return "none of the selected papers is loaded"
+        value = target_value(keys, lambda k: self.marks.effective(k, field))
+        return self.marks.submit([(k, field, value) for k in keys])
+
+    def unread_selected_keys(self) -> list[str]:
+        """Each selected paper that is not read (for `A` with a selection)."""
+        effective = self.marks.effective
+        return [k for k in self.selection.keys if self.marks.index.indices(k) and not effective(k, "read")]
+
+    def paper_of(self, key: str) -> Paper | None:
+        indices = self.marks.index.indices(key)
+        return self.papers[indices[0]] if indices else None

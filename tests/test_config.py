@@ -83,7 +83,8 @@ def test_key_line_scan() -> None:
 
 
 FETCH_DEFAULTS = {"fetch_url": "https://rss.arxiv.org/rss/{category}", "api_url": "http://export.arxiv.org/api/query",
-                  "fetch_interval_s": 3.0, "fetch_timeout_s": 30.0, "fetch_max_mb": 50.0, "fetch_on_start": False}
+                  "fetch_interval_s": 3.0, "fetch_timeout_s": 30.0, "fetch_max_mb": 50.0, "fetch_on_start": False,
+                  "osc52_max_kb": 100.0}
 
 
 def test_show_is_toml_with_unset_keys_as_comments(tmp_path: Path) -> None:

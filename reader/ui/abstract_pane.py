@@ -73,6 +73,9 @@ def paper_content(paper: Paper, title: str, abstract: str, *, read: bool, starre
             parts += [(label, "$text-muted"), (url, Style(link=url, underline=True)), "\n"]
     parts.append("\n")
     body = Content(abstract or "(no abstract)")
+    from .hyperlinks import link_spans  # here: hyperlinks uses this module's safe_url
+
+    body = body.add_spans(link_spans(abstract))  # URLs in the text: OSC 8 hyperlinks
     if abstract_spans:
         body = body.add_spans([Span(s, e, match) for s, e in abstract_spans if 0 <= s < e <= len(body)])
     parts.append(body)

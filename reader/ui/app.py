@@ -36,6 +36,7 @@ from .abstract_pane import AbstractPane
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
+from .handoff import HandoffActions
 from .messages import CorpusReady, FilterDone, Loaded, MarksSaved, Progress
 from .paper_list import PaperList
 from .screens import ConfirmScreen, HelpScreen
@@ -70,7 +71,7 @@ class Notice:
     severity: str
 
 
-class ReaderApp(App[int]):
+class ReaderApp(HandoffActions, App[int]):
     """Triage arXiv digests: read, star, filter, open."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -136,6 +137,7 @@ class ReaderApp(App[int]):
         self.paper_list.is_starred = marks.is_starred
         self.paper_list.focus()
         self._update_status()
+        self.handoff_mount()  # selection column, fetch_on_start
         for warning in self.config_warnings:
             self.say(warning, "warning")
         self._load()
@@ -227,6 +229,7 @@ class ReaderApp(App[int]):
             self.say(warning, "warning")
         if message.report.error:
             self.say(f"Mark not saved: {message.report.error}", "error")
+        self.handoff_saved(message.report)
         self._after_state_change(self.session.settle(message.report))
 
     def _after_state_change(self, keys: set[str] | None) -> None:
@@ -247,12 +250,12 @@ class ReaderApp(App[int]):
             self._after_state_change(None)
 
     def action_toggle_read(self) -> None:
-        if (index := self.paper_list.selected) is not None:
+        if not self.act_on_selection("read") and (index := self.paper_list.selected) is not None:
             self.dwell.stop()
             self._mark(self.session.toggle(index, "read"))
 
     def action_toggle_star(self) -> None:
-        if (index := self.paper_list.selected) is not None:
+        if not self.act_on_selection("starred") and (index := self.paper_list.selected) is not None:
             self._mark(self.session.toggle(index, "starred"))
 
     def action_next_unread(self, step: int = 1) -> None:
@@ -271,13 +274,13 @@ class ReaderApp(App[int]):
             self.action_next_unread()
 
     def action_mark_all(self) -> None:
-        unread = self.session.unread_shown_keys()
+        which, unread = self.mark_all_targets()  # the selection's unread papers if any, else the shown ones
         if not unread:
-            self.say("Every shown paper is already read.")
+            self.say(f"Every {which} paper is already read.")
             return
 
         noun = "paper" if len(unread) == 1 else "papers"
-        self.push_screen(ConfirmScreen(f"Mark {len(unread):,} shown {noun} as read?"),
+        self.push_screen(ConfirmScreen(f"Mark {len(unread):,} {which} {noun} as read?"),
                          lambda yes: self._mark(self.session.mark_all_read(unread)) if yes else None)
 
     def action_undo(self) -> None:
@@ -345,7 +348,7 @@ class ReaderApp(App[int]):
         self._focus_now(self.paper_list)
 
     def action_clear_filter(self) -> None:
-        if self.filter_bar.value:
+        if not self.clear_paper_selection() and self.filter_bar.value:  # the selection first, then the filter
             self.filter_bar.value = ""
 
     def action_toggle_rank(self) -> None:
@@ -399,7 +402,7 @@ class ReaderApp(App[int]):
         self.status_bar.show(
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
-            query_text=session.filter.text, query_error=session.filter.error)
+            query_text=session.filter.text, query_error=session.filter.error, **self.handoff_status())
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""

@@ -39,6 +39,17 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="Save the filter on the next free digit"),
     *[Binding(str(n), f"saved_query({n})", f"Query {n}", show=False, id=f"app.query_{n}")
       for n in range(1, 10)],
+    # Keeping and handing off (issues 18, 19): with a selection, m, s, A, t and Y act on it.
+    Binding("v", "select", "Select", show=False, id="app.select", tooltip="Select or unselect this paper"),
+    Binding("V", "select_all", "Select all", show=False, id="app.select_all",
+            tooltip="Select every shown paper (Esc clears the selection)"),
+    Binding("Y", "copy_bibtex", "BibTeX", show=False, id="app.copy_bibtex",
+            tooltip="Copy the BibTeX of the selection (or this paper) to the clipboard (OSC 52)"),
+    Binding("t", "tag", "Tag", show=False, id="app.tag",
+            tooltip="Tag the selection or this paper (-name removes a tag)"),
+    Binding("N", "note", "Note", show=False, id="app.note", tooltip="Write this paper's note (ctrl+s saves)"),
+    Binding("R", "fetch", "Fetch", show=False, id="app.fetch",
+            tooltip="Fetch today's listings of the configured categories into the library"),
 ]
 
 

@@ -29,6 +29,8 @@ from .keys import movement_bindings
 UNREAD_MARK = "●"
 READ_MARK = " "
 STAR_MARK = "★"
+SELECTED_MARK = "✓"
+"""Drawn in the column before the number (the space there) for a selected paper."""
 
 Highlighter = Callable[[str], Sequence[tuple[int, int]]]
 
@@ -51,6 +53,7 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--id",
         "paper-list--star",
         "paper-list--empty",
+        "paper-list--selected",
     }
 
     DEFAULT_CSS = """
@@ -73,6 +76,7 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--id { color: $text-muted; }
     PaperList > .paper-list--star { color: $text-warning; }
     PaperList > .paper-list--empty { color: $text-muted; }
+    PaperList > .paper-list--selected { color: $text-success; text-style: bold; }
     """
 
     class Highlighted(Message):
@@ -95,6 +99,7 @@ class PaperList(ScrollView, can_focus=True):
         """Display titles, parallel to `papers`."""
         self.is_read: Callable[[int], bool] = lambda i: False
         self.is_starred: Callable[[int], bool] = lambda i: False
+        self.is_selected: Callable[[int], bool] = lambda i: False
         self.highlighter: Highlighter | None = None
         self.empty_message = "Loading…"
         self._number_width = 1
@@ -285,15 +290,16 @@ class PaperList(ScrollView, can_focus=True):
         is_cursor = row == self.cursor
         read = self.is_read(index)
         starred = self.is_starred(index)
-        key = (index, width, is_cursor, read, starred, self.has_focus)
+        selected = self.is_selected(index)
+        key = (index, width, is_cursor, read, starred, self.has_focus, selected)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_row(index, width, is_cursor, read, starred, base)
+            strip = self._render_row(index, width, is_cursor, read, starred, base, selected)
             self._cache[key] = strip
         return strip.apply_offsets(0, row)
 
     def _render_row(self, index: int, width: int, is_cursor: bool, read: bool, starred: bool,
-                    base: Style) -> Strip:
+                    base: Style, selected: bool = False) -> Strip:
         paper = self.papers[index]
         style = base + self._style("paper-list--read" if read else "paper-list--unread")
         if is_cursor:
@@ -302,7 +308,8 @@ class PaperList(ScrollView, can_focus=True):
         head = f"{READ_MARK if read else UNREAD_MARK}"
         segments = [Segment(head, style),
                     Segment(STAR_MARK if starred else " ", style + self._style("paper-list--star")),
-                    Segment(f" {number:>{self._number_width}} " if self._number_width else " ", style)]
+                    Segment(SELECTED_MARK if selected else " ", style + self._style("paper-list--selected")),
+                    Segment(f"{number:>{self._number_width}} " if self._number_width else "", style)]
         used = sum(len(s.text) for s in segments)
         ident = paper.id or ""
         show_id = ident and width - used >= 24 + len(ident)

@@ -16,7 +16,8 @@ class StatusBar(Static):
 
     def show(self, source: str, *, progress: tuple[int, int] | None = None, papers: int = 0,
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
-             query_error: str | None = None) -> None:
+             query_error: str | None = None, selected: int = 0, selected_hidden: int = 0,
+             activity: str = "") -> None:
         """Assemble and draw the line; `progress` (files done, total) while still loading."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
         if progress is not None:
@@ -26,10 +27,15 @@ class StatusBar(Static):
             parts.append(f" · {papers:,} paper{'s' * (papers != 1)} · {shown:,} shown · {unread:,} unread")
             if ranked:
                 parts.append(" · ranked")
+            if selected:
+                hidden = f" ({selected_hidden:,} hidden by the filter)" if selected_hidden else ""
+                parts.append((f" · {selected:,} selected{hidden}", "bold $text-success"))
             if query_error:
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
+        if activity:
+            parts.append((f" · {sanitize(activity)}", "$text-accent"))
         self.line = Content.assemble(*parts)
         # One line, always: no layout pass needed (it would cost ~20 ms a keystroke here).
         self.update(self.line, layout=False)
