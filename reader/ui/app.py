@@ -36,6 +36,8 @@ from .abstract_pane import AbstractPane
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
+from .navigation import NavigationActions
+from .navigator import NavigatorPanel
 from .messages import CorpusReady, FilterDone, Loaded, MarksSaved, Progress
 from .paper_list import PaperList
 from .screens import ConfirmScreen, HelpScreen
@@ -70,7 +72,7 @@ class Notice:
     severity: str
 
 
-class ReaderApp(App[int]):
+class ReaderApp(NavigationActions, App[int]):
     """Triage arXiv digests: read, star, filter, open."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -119,8 +121,10 @@ class ReaderApp(App[int]):
         self.paper_list = PaperList(id="papers")
         self.abstract_pane = AbstractPane(id="abstract")
         self.status_bar = StatusBar(Content(""), id="status", markup=False)
+        self.navigator_panel = NavigatorPanel(id="navigator")
         yield self.filter_bar
         with Container(id="panes"):
+            yield self.navigator_panel
             yield self.paper_list
             yield self.abstract_pane
         yield self.status_bar
@@ -131,6 +135,7 @@ class ReaderApp(App[int]):
             self.set_keymap(self.config.keys)
         self.filter_bar.history = load_history(self._history_file)
         self._apply_layout(self.size.width)
+        self.navigator_panel.display = self.navigator_shown_at_start(self.size.width)
         marks = self.session.marks
         self.paper_list.is_read = marks.is_read  # the session updates the flags in place
         self.paper_list.is_starred = marks.is_starred
@@ -168,6 +173,7 @@ class ReaderApp(App[int]):
         plist = self.paper_list
         plist.empty_message = "No papers match the filter." if session.papers else "No papers in these digests."
         plist.set_papers(session.papers, session.titles)
+        self.open_first_view()
         for warning in opened.warnings:
             self.say(warning, "error" if "cannot" in warning else "warning")
         self._update_status()
@@ -177,6 +183,7 @@ class ReaderApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.idle_gc.note_input()
+            self.dwell.armed = True  # dwell starts only once the user did something
         await super().on_event(event)
 
     def on_corpus_ready(self, message: CorpusReady) -> None:
@@ -190,6 +197,7 @@ class ReaderApp(App[int]):
     @on(PaperList.Highlighted)
     def _highlighted(self, message: PaperList.Highlighted) -> None:
         self._schedule_pane()
+        self._update_status()
         self.dwell.stop()
         if message.index is not None and not self.session.is_read(message.index):
             self.dwell.start(message.index)
@@ -231,6 +239,7 @@ class ReaderApp(App[int]):
 
     def _after_state_change(self, keys: set[str] | None) -> None:
         self.paper_list.refresh_keys(keys, self.session.keys)
+        self.refresh_navigator()
         self._update_status()
         if self._shown_index is not None and (keys is None or self.session.keys[self._shown_index] in keys):
             self._show_selected()
@@ -366,9 +375,6 @@ class ReaderApp(App[int]):
         self.say(*save_query(self.config, self.filter_bar.value))
 
     # -- other actions ----------------------------------------------------------------------
-    def action_switch_pane(self) -> None:
-        self._focus_now(self.abstract_pane if self.focused is self.paper_list else self.paper_list)
-
     def action_open_pdf(self) -> None:
         if (index := self.paper_list.selected) is not None:
             self.say(*links.open_pdf(self, self.session.papers[index]))
@@ -399,7 +405,8 @@ class ReaderApp(App[int]):
         self.status_bar.show(
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
-            query_text=session.filter.text, query_error=session.filter.error)
+            query_text=session.filter.text, query_error=session.filter.error, view=session.view.label,
+            position=self.paper_list.cursor + 1 if self.paper_list.rows else 0, hint=self.library_hint)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""
@@ -413,6 +420,7 @@ class ReaderApp(App[int]):
 
     def on_unmount(self) -> None:
         self._stopping.set()
+        self.save_view()
         self.session.close()  # every mark accepted so far reaches the disk first
         self.idle_gc.restore()
 

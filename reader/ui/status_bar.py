@@ -16,9 +16,12 @@ class StatusBar(Static):
 
     def show(self, source: str, *, progress: tuple[int, int] | None = None, papers: int = 0,
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
-             query_error: str | None = None) -> None:
-        """Assemble and draw the line; `progress` (files done, total) while still loading."""
+             query_error: str | None = None, view: str = "", position: int = 0, hint: str = "") -> None:
+        """Assemble and draw the line; `progress` (files done, total) while still loading; `view`
+        (the navigator row shown) and `position` (1-based cursor row) once loaded; `hint` last."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
+        if view and progress is None:
+            parts += [" · ", (sanitize(view), "bold"), f" {position:,}/{shown:,}"]
         if progress is not None:
             done, total = progress
             parts.append(f" · loading {done}/{total} files" if total else " · loading…")
@@ -30,6 +33,8 @@ class StatusBar(Static):
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
+        if hint:
+            parts += [" · ", (sanitize(hint), "italic")]
         self.line = Content.assemble(*parts)
         # One line, always: no layout pass needed (it would cost ~20 ms a keystroke here).
         self.update(self.line, layout=False)
