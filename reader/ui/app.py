@@ -136,6 +136,7 @@ class ReaderApp(NavigationActions, App[int]):
         self.filter_bar.history = load_history(self._history_file)
         self._apply_layout(self.size.width)
         self.navigator_panel.display = self.navigator_shown_at_start(self.size.width)
+        self.apply_theme()
         marks = self.session.marks
         self.paper_list.is_read = marks.is_read  # the session updates the flags in place
         self.paper_list.is_starred = marks.is_starred

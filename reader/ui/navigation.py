@@ -8,13 +8,20 @@ The bodies live here so that `ReaderApp` stays a thin wiring class; the model is
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from ..digests import LastView, load_last_view, newest_marker, opening, save_last_view
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..digests import STARRED, LastView, load_last_view, newest_marker, opening, save_last_view
+from ..export import export_text
+from ..model import Paper
 from .navigator import NavigatorPanel
 
 if TYPE_CHECKING:
+    from textual.app import App
     from textual.notifications import SeverityLevel
+    from textual.screen import Screen
     from textual.widget import Widget
 
     from ..config import Config
@@ -34,11 +41,15 @@ class NavigationActions:
         session: Session
         config: Config
         paths: list[str]
+        config_warnings: list[str]
         paper_list: PaperList
         abstract_pane: AbstractPane
         filter_bar: FilterBar
         navigator_panel: NavigatorPanel
         focused: Widget | None
+        screen: Screen[Any]
+        theme: str
+        available_themes: dict[str, Any]
 
         def say(self, message: str, severity: SeverityLevel = "information") -> None: ...
         def _focus_now(self, widget: FilterBar | PaperList | AbstractPane) -> None: ...
@@ -155,3 +166,62 @@ class NavigationActions:
             target.focus()
         else:
             self._focus_now(target)  # type: ignore[arg-type]
+
+    def action_overview(self) -> None:
+        from .digest_screens import OverviewScreen
+
+        nav = self.session.navigation
+        if nav is None:
+            self.say("The library is still loading.")
+        elif not isinstance(self.screen, OverviewScreen):
+            cast("App[Any]", self).push_screen(OverviewScreen(nav.navigator))
+
+    def action_export(self) -> None:
+        from .digest_screens import ExportScreen
+
+        nav = self.session.navigation
+        if nav is None:
+            self.say("The library is still loading.")
+            return
+        starred = nav.rows(STARRED) or []
+        cast("App[Any]", self).push_screen(ExportScreen(len(self.session.rows), len(starred), self.config.export_dir),
+                         self._export_chosen)
+
+    def _export_chosen(self, choice: tuple[str, str, Path] | None) -> None:
+        nav = self.session.navigation
+        if choice is None or nav is None:
+            return
+        what, fmt, path = choice
+        session = self.session
+        rows = session.rows if what == "shown" else (nav.rows(STARRED) or [])
+        self.say(*write_export(session, [session.papers[i] for i in rows], fmt, path))
+
+    # -- looks ------------------------------------------------------------------------------
+
+    def apply_theme(self) -> None:
+        """The configured `theme`: any Textual theme; an unknown name is one config problem."""
+        name = self.config.theme
+        if not name:
+            return
+        if name in self.available_themes:
+            self.theme = name
+        else:
+            where = self.config.path or "config.toml"
+            self.config_warnings.append(f"{where}: theme: unknown theme {name!r}; the default is kept")
+
+
+def write_export(session: Session, papers: Sequence[Paper], fmt: str, path: Path) -> tuple[str, SeverityLevel]:
+    """Write `papers` in `fmt` to `path`; what to tell the user."""
+    if not papers:
+        return "Nothing to export.", "warning"
+    confirmed = session.marks.confirmed
+    # Tags and notes where the store keeps them (reader.state.StateStore does).
+    tags, note = getattr(session.store, "tags", None), getattr(session.store, "note", None)
+    text = export_text(fmt, papers, lambda k: confirmed(k, "read"), lambda k: confirmed(k, "starred"), tags, note)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        return f"Cannot export to {path}: {err.strerror or err}", "error"
+    noun = "paper" if len(papers) == 1 else "papers"
+    return f"Exported {len(papers):,} {noun} to {path.resolve()}", "information"
