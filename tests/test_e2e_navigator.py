@@ -20,17 +20,16 @@ def test_opens_on_the_newest_digest_and_the_navigator_keys_work(tmp_path: Path) 
                     str(library)], check=True, capture_output=True)
     term = Terminal(reader_command() + [str(library)], 120, 40, env=user_env())
     try:
-        screen = term.wait_for(" 1/30 ")
+        screen = term.wait_for(" 1/30")
         status = screen.splitlines()[-2]
         assert f"{NEWEST} " in status and "300 papers" in status  # the newest digest, not the oldest
         term.keys("d")
         screen = term.wait_for("Starred")
         assert "All" in screen and f"{BEFORE}" in screen and "300/300" in screen
         term.keys("]")  # from the navigator too: the next row down (older), the day before
-        status = term.wait_for(f"· {BEFORE} ").splitlines()[-2]
-        assert " 1/30 " in status
+        term.wait_for(f"· {BEFORE} 1/30")
         term.keys("[")
-        term.wait_for(f"· {NEWEST} ")
+        term.wait_for(f"· {NEWEST} stat.ML 1/30")
         term.keys("d")  # in the navigator: hides it
         deadline = time.monotonic() + 10
         while "Starred" in term.screen() and time.monotonic() < deadline:

@@ -20,8 +20,6 @@ class StatusBar(Static):
         """Assemble and draw the line; `progress` (files done, total) while still loading; `view`
         (the navigator row shown) and `position` (1-based cursor row) once loaded; `hint` last."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
-        if view and progress is None:
-            parts += [" · ", (sanitize(view), "bold"), f" {position:,}/{shown:,}"]
         if progress is not None:
             done, total = progress
             parts.append(f" · loading {done}/{total} files" if total else " · loading…")
@@ -33,6 +31,8 @@ class StatusBar(Static):
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
+        if view and progress is None:  # last: on a narrow terminal the counts and the filter come first
+            parts += [" · ", (sanitize(view), "bold"), f" {position:,}/{shown:,}"]
         if hint:
             parts += [" · ", (sanitize(hint), "italic")]
         self.line = Content.assemble(*parts)
