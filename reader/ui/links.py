@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import threading
-import webbrowser
 from typing import TYPE_CHECKING, Any
 
 from ..config import browser_command
@@ -26,7 +25,7 @@ def can_open_browser() -> bool:
     wrong machine, or (a console browser) fight the reader for the terminal."""
     if os.environ.get("SSH_CONNECTION"):
         return False
-    if sys.platform == "darwin":
+    if os.environ.get("BROWSER") or sys.platform == "darwin":
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
@@ -44,7 +43,7 @@ def open_pdf(app: App[Any], paper: Paper) -> Say:
         return run_browser(command, url)
     if can_open_browser():
         # In a thread: webbrowser waits on a console browser ($BROWSER); the app never does.
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True, name="browser").start()
+        threading.Thread(target=app.open_url, args=(url,), daemon=True, name="browser").start()
         return f"Opening {url}", "information"
     app.copy_to_clipboard(url)
     return f"No display here: copied {url}", "information"

@@ -248,8 +248,8 @@ async def test_o_over_ssh_copies_the_url_and_shows_it(tmp_path, library, monkeyp
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
     monkeypatch.setenv("DISPLAY", ":0")
     opened = []
-    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url))
     app = app_for(tmp_path, library)
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
     async with app.run_test(size=NARROW) as pilot:
         await wait_ready(app, pilot)
         await pilot.press("o")
