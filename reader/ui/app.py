@@ -37,7 +37,6 @@ from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
 from .navigation import NavigationActions
-from .navigator import NavigatorPanel
 from .messages import CorpusReady, FilterDone, Loaded, MarksSaved, Progress
 from .paper_list import PaperList
 from .screens import ConfirmScreen, HelpScreen
@@ -121,10 +120,9 @@ class ReaderApp(NavigationActions, App[int]):
         self.paper_list = PaperList(id="papers")
         self.abstract_pane = AbstractPane(id="abstract")
         self.status_bar = StatusBar(Content(""), id="status", markup=False)
-        self.navigator_panel = NavigatorPanel(id="navigator")
         yield self.filter_bar
         with Container(id="panes"):
-            yield self.navigator_panel
+            yield self.navigator_widget()
             yield self.paper_list
             yield self.abstract_pane
         yield self.status_bar
@@ -135,8 +133,7 @@ class ReaderApp(NavigationActions, App[int]):
             self.set_keymap(self.config.keys)
         self.filter_bar.history = load_history(self._history_file)
         self._apply_layout(self.size.width)
-        self.navigator_panel.display = self.navigator_shown_at_start(self.size.width)
-        self.apply_theme()
+        self.setup_navigator(self.size.width)
         marks = self.session.marks
         self.paper_list.is_read = marks.is_read  # the session updates the flags in place
         self.paper_list.is_starred = marks.is_starred
@@ -406,8 +403,7 @@ class ReaderApp(NavigationActions, App[int]):
         self.status_bar.show(
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
-            query_text=session.filter.text, query_error=session.filter.error, view=session.view.label,
-            position=self.paper_list.cursor + 1 if self.paper_list.rows else 0, hint=self.library_hint)
+            query_text=session.filter.text, query_error=session.filter.error, **self.view_status())
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""

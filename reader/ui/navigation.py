@@ -66,6 +66,34 @@ class NavigationActions:
         where = self.config.path or "config.toml"
         return f'samples shown: set library = "~/arxiv" in {where}'
 
+    def navigator_widget(self) -> NavigatorPanel:
+        """The navigator pane, made once in `compose`."""
+        self.navigator_panel = NavigatorPanel(id="navigator")
+        return self.navigator_panel
+
+    def setup_navigator(self, width: int) -> None:
+        """On mount: the navigator shown or not (config `navigator`), the configured theme."""
+        self.navigator_panel.display = self.navigator_shown_at_start(width)
+        self.apply_theme()
+
+    def view_status(self) -> dict[str, Any]:
+        """The status bar's view, position and library hint (`StatusBar.show` keywords)."""
+        plist = self.paper_list
+        return {"view": self.session.view.label, "position": plist.cursor + 1 if plist.rows else 0,
+                "hint": self.library_hint}
+
+    def rows_changed(self) -> None:
+        """Call after `Session.load` with new rows (a reload), instead of `PaperList.set_papers`: the
+        list and the navigator's rows and counts, the same view, filter and paper under the cursor
+        where they still exist."""
+        plist, session = self.paper_list, self.session
+        selected = plist.selected
+        key = plist.papers[selected].key if selected is not None else None  # the list still holds the old rows
+        plist.set_papers(session.papers, session.titles)
+        nav = session.navigation
+        self.navigator_panel.set_navigator(nav.navigator if nav is not None else None)
+        self.show_view(session.view.id, key)
+
     # -- showing views ----------------------------------------------------------------------
 
     def navigator_shown_at_start(self, width: int) -> bool:

@@ -322,3 +322,22 @@ async def test_samples_without_a_library_hint_how_to_set_one(tmp_path):
     async with app.run_test(size=NARROW) as pilot:
         await wait_ready(app, pilot)
         assert 'set library = "~/arxiv"' in status(app)
+
+
+async def test_rows_changed_keeps_the_view_and_the_paper_and_adds_the_new_day(tmp_path, library):
+    from reader.library import load
+    from reader.session import Session
+
+    app = app_for(tmp_path, library)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.press("right_square_bracket", "j")  # 2019-07-09 cs.CV, its second paper
+        await settle(app, pilot)
+        key = selected_key(app)
+        write_library(library, days=("2019-07-05", "2019-07-08", "2019-07-09", "2019-07-10"))
+        grown = load([str(library)], cache=None)
+        app.session.load(Session.prepare(grown.papers, app.session.store, grown.listings), grown)
+        app.rows_changed()  # what a reload calls
+        await settle(app, pilot)
+        assert "2019-07-09 cs.CV" in status(app) and selected_key(app) == key
+        assert any("2019-07-10 " in line for line in navigator_rows(app))
