@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..session import Session
     from .abstract_pane import AbstractPane
+    from .dwell import Dwell
     from .filter_bar import FilterBar
     from .paper_list import PaperList
 
@@ -47,6 +48,7 @@ class NavigationActions:
         filter_bar: FilterBar
         navigator_panel: NavigatorPanel
         focused: Widget | None
+        dwell: Dwell
         screen: Screen[Any]
         theme: str
         available_themes: dict[str, Any]
@@ -119,6 +121,7 @@ class NavigationActions:
             position = next((p for p, i in enumerate(rows) if keys[i] == cursor_key), None)
         if position is None:
             position = session.find_unread(0, 1) or 0
+        self.dwell.armed = False  # the app placed the cursor, the user did not move to the paper
         plist.set_rows(rows, keep=None)
         plist.move_to(position)
 

@@ -96,6 +96,14 @@ async def test_dwell_does_not_fire_at_start(tmp_path, library):
         await pilot.pause(0.3)
         await settle(app, pilot)
         assert app.session.unread_shown == PER_DIGEST  # after a move it counts again
+        await pilot.press("right_square_bracket")  # another digest: the app places the cursor
+        await pilot.pause(0.3)
+        await settle(app, pilot)
+        assert app.session.unread_shown == PER_DIGEST + 1
+        await pilot.press("j")
+        await pilot.pause(0.3)
+        await settle(app, pilot)
+        assert app.session.unread_shown == PER_DIGEST
 
 
 async def test_brackets_step_through_the_rows(tmp_path, library):
