@@ -349,3 +349,13 @@ async def test_rows_changed_keeps_the_view_and_the_paper_and_adds_the_new_day(tm
         await settle(app, pilot)
         assert "2019-07-09 cs.CV" in status(app) and selected_key(app) == key
         assert any("2019-07-10 " in line for line in navigator_rows(app))
+
+
+async def test_a_click_on_a_row_shows_it(tmp_path, library):
+    app = app_for(tmp_path, library)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_ready(app, pilot)
+        await pilot.click("#navigator", offset=(6, 0))  # the first row: All
+        await settle(app, pilot)
+        assert "· All " in status(app) and isinstance(app.focused, PaperList)
+        assert len(shown_keys(app)) == 3 * 2 * PER_DIGEST + 1
