@@ -107,6 +107,7 @@ class Navigator:
         self._digests: dict[DigestId, _Digest] = {}
         self._undated: list[str] = []
         self._order: list[str] = []
+        self._places: dict[tuple[str | None, str | None], tuple[_Digest | None, tuple[int, ...]]] = {}
         for item in listings:
             self._add(item)
         self._days: list[str] = sorted({d for d, _ in self._digests}, reverse=True)
@@ -146,23 +147,32 @@ class Navigator:
         if groups is None:
             groups = self._member[key] = [0]
             self._order.append(key)
-        wanted: list[int] = []
-        if date is None:
+        place = self._places.get((date, category))
+        if place is None:
+            place = self._places[(date, category)] = self._place(date, category)
+        digest, wanted = place
+        if digest is None:
             if 1 not in groups:
                 self._undated.append(key)
-            wanted.append(1)
+        elif digest.group not in groups:
+            digest.keys.append(key)
+            digest.numbers.append(item.number if item.number is not None else float("inf"))
+        for g in wanted:
+            if g not in groups:
+                groups.append(g)
+
+    def _place(self, date: str | None, category: str | None) -> tuple[_Digest | None, tuple[int, ...]]:
+        """The digest of a (date, category) and the groups its listings join (once per digest)."""
+        digest = None
+        if date is None:
+            wanted = [1]
         else:
-            ident = (date, category)
-            digest = self._digests.get(ident)
-            if digest is None:
-                digest = self._digests[ident] = _Digest(date, category, group=self._group(digest_view(date, category)))
-            if digest.group not in groups:
-                digest.keys.append(key)
-                digest.numbers.append(item.number if item.number is not None else float("inf"))
-            wanted += (digest.group, self._group(day_view(date)))
+            digest = self._digests[(date, category)] = _Digest(date, category,
+                                                               group=self._group(digest_view(date, category)))
+            wanted = [digest.group, self._group(day_view(date))]
         if category:
             wanted.append(self._group(f"cat:{category}"))
-        groups.extend(g for g in wanted if g not in groups)
+        return digest, tuple(wanted)
 
     # -- counts -----------------------------------------------------------------------------
 

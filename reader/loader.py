@@ -66,7 +66,7 @@ def open_library(paths: Sequence[str], cache: ParseCache | None, store: MarkStor
     library = load(paths, cache=cache, progress=throttled, defer_cache_writes=True)
     warnings: list[str] = []
     store = open_store(store, warnings)
-    prepared = Session.prepare(library.papers, store)
+    prepared = Session.prepare(library.papers, store, library.listings)
     loaded(Opened(library, prepared, store, warnings, time.perf_counter() - started))
     from .search.store import SegmentStore
 

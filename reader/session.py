@@ -19,6 +19,7 @@ from .marks import Change, KeyIndex, Marks, MarkStore, WriteReport
 from .model import Paper
 from .selection import Selection, target_value
 from .text import display_title
+from .views import KeyFlags, Navigation
 
 if TYPE_CHECKING:
     from .library import Library
@@ -31,13 +32,19 @@ class View:
 
     label: str = "All"
     rows: Sequence[int] | None = None
+    id: str = "all"
+    """The navigator's view id (reader/digests.py): ``all``, ``digest:2019-07-09:cs.CV``, ..."""
 
-    def restrict(self, indices: Sequence[int]) -> Sequence[int]:
-        """A filter's result (over all papers) cut down to this view, in the result's order."""
+    def restrict(self, indices: Sequence[int], ranked: bool = False) -> Sequence[int]:
+        """A filter's result (over all papers) cut down to this view: in the view's order, or
+        in the result's order when `ranked`."""
         if self.rows is None:
             return indices
-        inside = set(self.rows)
-        return [i for i in indices if i in inside]
+        if ranked:
+            inside = set(self.rows)
+            return [i for i in indices if i in inside]
+        wanted = set(indices)
+        return [i for i in self.rows if i in wanted]
 
 
 ALL = View()
@@ -52,6 +59,7 @@ class Prepared:
     index: KeyIndex
     read: bytearray
     starred: bytearray
+    navigation: Navigation | None = None
 
 
 Severity = Literal["information", "warning", "error"]
@@ -105,6 +113,8 @@ class Session:
     rows: Sequence[int] = ()
     """The rows on screen: the view, filtered, in display order."""
     unread_shown: int = 0
+    navigation: Navigation | None = None
+    """The digest navigator and the views it offers (reader/views.py)."""
 
     def __post_init__(self) -> None:
         self.marks = Marks(self.report)
@@ -122,12 +132,15 @@ class Session:
         self.marks.store = store
 
     @staticmethod
-    def prepare(papers: Sequence[Paper], store: MarkStore | None) -> Prepared:
-        """Display titles, the key index and the flags (in a worker: 0.1-0.3 s at 100k papers)."""
+    def prepare(papers: Sequence[Paper], store: MarkStore | None,
+                listings: Sequence[Paper] | None = None) -> Prepared:
+        """Display titles, the key index, the flags and the navigator over `listings` (every
+        listing before merging; the papers when not given) (in a worker: 0.1-0.3 s at 100k papers)."""
         titles = [display_title(p.title) for p in papers]
         index = KeyIndex([p.key for p in papers])
         read, starred = index.flags(store)
-        return Prepared(papers, titles, index, read, starred)
+        navigation = Navigation(papers if listings is None else listings, papers, KeyFlags(index, read, starred))
+        return Prepared(papers, titles, index, read, starred, navigation)
 
     def load(self, prepared: Prepared, library: Library | None = None) -> None:
         """Show these rows: the first load, or (later) a reload with papers added or removed."""
@@ -137,7 +150,10 @@ class Session:
         self.marks.reset(prepared.index, prepared.read, prepared.starred)
         self.loaded = True
         self.filter = Filter(text=self.filter.text)
-        self.set_view(self.view)
+        self.navigation = prepared.navigation
+        if self.navigation is not None:
+            self.navigation.flags.follow(self.marks)
+        self.show(self.view.id)
 
     @property
     def keys(self) -> Sequence[str]:
@@ -198,7 +214,7 @@ class Session:
                            is_starred=self.marks.is_starred, cancelled=cancelled)
         if cancelled() or not result.complete:
             return None
-        rows = self.view.restrict(result.indices)
+        rows = self.view.restrict(result.indices, self.rank)
         return SearchOutcome(text, query, result, self.marks.count_unread(rows), None, version)
 
     def apply_search(self, outcome: SearchOutcome) -> bool:
@@ -207,7 +223,7 @@ class Session:
             self.filter.error = outcome.error
             return False
         self.filter = Filter(outcome.text, outcome.query, outcome.result, None, outcome.marks_version)
-        self.rows = self.view.restrict(outcome.result.indices)
+        self.rows = self.view.restrict(outcome.result.indices, self.rank)
         self.unread_shown = outcome.unread
         return True
 
@@ -245,12 +261,16 @@ class Session:
     def settle(self, report: WriteReport) -> set[str]:
         """A write finished: flags and counts follow; returns the keys touched."""
         keys = self.marks.settle(report)
+        if self.navigation is not None and report.error is None:
+            self.navigation.update(keys)
         self.unread_shown = self.marks.count_unread(self.rows)
         return keys
 
     def replace_flags(self, read: bytearray, starred: bytearray) -> bool:
         if not self.marks.replace_flags(read, starred):
             return False
+        if self.navigation is not None:
+            self.navigation.update(None)
         self.unread_shown = self.marks.count_unread(self.rows)
         return True
 
@@ -309,3 +329,16 @@ class Session:
     def paper_of(self, key: str) -> Paper | None:
         indices = self.marks.index.indices(key)
         return self.papers[indices[0]] if indices else None
+
+    # -- navigator views --------------------------------------------------------------------
+
+    def show(self, view_id: str) -> None:
+        """Show a navigator view (``all``, ``starred``, ``day:...``, ``digest:...``), unfiltered;
+        a view that no longer exists shows All."""
+        nav = self.navigation
+        if nav is None or not nav.navigator.has(view_id):
+            view_id = "all"
+        if nav is None:
+            self.set_view(View())
+            return
+        self.set_view(View(nav.label(view_id), nav.rows(view_id), view_id))

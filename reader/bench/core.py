@@ -27,7 +27,7 @@ from .common import FUZZY_QUERY, LARGE, SIZES, SUBSTRING_QUERY, Row, corpus, meg
 if TYPE_CHECKING:
     from ..model import Paper
 
-CASES = ("parse", "startup", "filter", "lists", "state", "keep", "large")
+CASES = ("parse", "startup", "filter", "lists", "state", "keep", "navigator", "large")
 
 
 # -- parse ---------------------------------------------------------------------------------
@@ -152,6 +152,33 @@ def bench_keep(events: int, repeat: int) -> Row:
         store.close()
     return {"case": "keep (tags, notes)", "marks": events, "load_s": median(loads),
             "first_load_compact_s": first, "tag_p50_ms": pct(latencies, 50) * 1e3}
+
+
+# -- the digest navigator -------------------------------------------------------------------
+
+
+def bench_navigator(days: int, categories: int, per_digest: int, marks: int = 200) -> Row:
+    """The navigator's counts after a mark, as the app does it: one paper's flags change,
+    `Navigator.update` adjusts its groups, and the panel re-reads its rows (a day expanded)."""
+    from ..devtools.navigator_timing import listings
+    from ..digests import Navigator
+
+    items = listings(days, categories, per_digest)
+    read: set[str] = set()
+    t = time.perf_counter()
+    nav = Navigator(items, read.__contains__, lambda key: False)
+    build = time.perf_counter() - t
+    expanded = nav.days[:1]
+    keys = [items[i].key for i in range(0, len(items), max(1, len(items) // marks))]
+    latencies: list[float] = []
+    for key in keys:
+        read.add(key)
+        t = time.perf_counter()
+        nav.update(key)
+        nav.rows(expanded)
+        latencies.append(time.perf_counter() - t)
+    return {"case": "navigator counts after a mark", "size": len(items), "digests": days * categories,
+            "build_s": build, "update_p50_ms": pct(latencies, 50) * 1e3, "update_p95_ms": pct(latencies, 95) * 1e3}
 
 
 # -- the filter over a million titles -------------------------------------------------------
@@ -294,6 +321,7 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
         step("lists", partial(lists_case, size))
     step("state", lambda: bench_state(10_000 if args.quick else 1_000_000, repeat))
     step("keep", lambda: bench_keep(10_000 if args.quick else 100_000, repeat))
+    step("navigator", lambda: bench_navigator(750, 3, 20 if args.quick else 100))
     if args.large and "large" in wanted:
         papers = large_papers(LARGE)
         step("large", partial(lists_case, LARGE, stock=False, papers=papers))

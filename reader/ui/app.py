@@ -37,6 +37,7 @@ from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
 from .handoff import HandoffActions
+from .navigation import NavigationActions
 from .messages import CorpusReady, FilterDone, Loaded, MarksSaved, Progress
 from .paper_list import PaperList
 from .screens import ConfirmScreen, HelpScreen
@@ -71,7 +72,7 @@ class Notice:
     severity: str
 
 
-class ReaderApp(HandoffActions, App[int]):
+class ReaderApp(HandoffActions, NavigationActions, App[int]):
     """Triage arXiv digests: read, star, filter, open."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -122,6 +123,7 @@ class ReaderApp(HandoffActions, App[int]):
         self.status_bar = StatusBar(Content(""), id="status", markup=False)
         yield self.filter_bar
         with Container(id="panes"):
+            yield self.navigator_widget()
             yield self.paper_list
             yield self.abstract_pane
         yield self.status_bar
@@ -132,6 +134,7 @@ class ReaderApp(HandoffActions, App[int]):
             self.set_keymap(self.config.keys)
         self.filter_bar.history = load_history(self._history_file)
         self._apply_layout(self.size.width)
+        self.setup_navigator(self.size.width)
         marks = self.session.marks
         self.paper_list.is_read = marks.is_read  # the session updates the flags in place
         self.paper_list.is_starred = marks.is_starred
@@ -170,6 +173,7 @@ class ReaderApp(HandoffActions, App[int]):
         plist = self.paper_list
         plist.empty_message = "No papers match the filter." if session.papers else "No papers in these digests."
         plist.set_papers(session.papers, session.titles)
+        self.open_first_view()
         for warning in opened.warnings:
             self.say(warning, "error" if "cannot" in warning else "warning")
         self._update_status()
@@ -179,6 +183,7 @@ class ReaderApp(HandoffActions, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.idle_gc.note_input()
+            self.dwell.armed = True  # dwell starts only once the user did something
         await super().on_event(event)
 
     def on_corpus_ready(self, message: CorpusReady) -> None:
@@ -192,6 +197,7 @@ class ReaderApp(HandoffActions, App[int]):
     @on(PaperList.Highlighted)
     def _highlighted(self, message: PaperList.Highlighted) -> None:
         self._schedule_pane()
+        self._update_status()
         self.dwell.stop()
         if message.index is not None and not self.session.is_read(message.index):
             self.dwell.start(message.index)
@@ -234,6 +240,7 @@ class ReaderApp(HandoffActions, App[int]):
 
     def _after_state_change(self, keys: set[str] | None) -> None:
         self.paper_list.refresh_keys(keys, self.session.keys)
+        self.refresh_navigator()
         self._update_status()
         if self._shown_index is not None and (keys is None or self.session.keys[self._shown_index] in keys):
             self._show_selected()
@@ -369,9 +376,6 @@ class ReaderApp(HandoffActions, App[int]):
         self.say(*save_query(self.config, self.filter_bar.value))
 
     # -- other actions ----------------------------------------------------------------------
-    def action_switch_pane(self) -> None:
-        self._focus_now(self.abstract_pane if self.focused is self.paper_list else self.paper_list)
-
     def action_open_pdf(self) -> None:
         if (index := self.paper_list.selected) is not None:
             self.say(*links.open_pdf(self, self.session.papers[index]))
@@ -402,7 +406,8 @@ class ReaderApp(HandoffActions, App[int]):
         self.status_bar.show(
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
-            query_text=session.filter.text, query_error=session.filter.error, **self.handoff_status())
+            query_text=session.filter.text, query_error=session.filter.error, **self.handoff_status(),
+            **self.view_status())
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""
@@ -416,6 +421,7 @@ class ReaderApp(HandoffActions, App[int]):
 
     def on_unmount(self) -> None:
         self._stopping.set()
+        self.save_view()
         self.session.close()  # every mark accepted so far reaches the disk first
         self.idle_gc.restore()
 

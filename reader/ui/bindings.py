@@ -17,8 +17,8 @@ APP_BINDINGS: list[BindingType] = [
     Binding("slash", "focus_filter", "Filter", key_display="/", id="app.filter", priority=True,
             tooltip="Filter: type; Enter keeps it, Esc clears it"),
     Binding("tab", "switch_pane", "Pane", show=False, priority=True, id="app.switch_pane",
-            tooltip="Switch between the list and the abstract"),
-    Binding("shift+tab", "switch_pane", "Pane", show=False, priority=True, id="app.switch_pane_back",
+            tooltip="Focus the next of navigator, list and abstract"),
+    Binding("shift+tab", "switch_pane(-1)", "Pane", show=False, priority=True, id="app.switch_pane_back",
             tooltip="The same, backwards"),
     Binding("space", "read_next", "Read+next", key_display="space", id="app.read_next",
             tooltip="Mark read and go to the next unread paper"),
@@ -37,6 +37,17 @@ APP_BINDINGS: list[BindingType] = [
     Binding("escape", "clear_filter", "Clear filter", show=False, id="app.clear_filter"),
     Binding("ctrl+s", "save_query", "Save query", show=False, id="app.save_query",
             tooltip="Save the filter on the next free digit"),
+    # The digest navigator (reader/ui/navigation.py).
+    Binding("d", "toggle_navigator", "Digests", id="app.toggle_navigator",
+            tooltip="Show the digest navigator and focus it; in it, hide it"),
+    Binding("left_square_bracket", "prev_digest", "Newer", key_display="[", show=False, id="app.prev_digest",
+            tooltip="Show the navigator row above (newer)"),
+    Binding("right_square_bracket", "next_digest", "Older", key_display="]", show=False, id="app.next_digest",
+            tooltip="Show the navigator row below (older)"),
+    Binding("D", "overview", "Overview", show=False, id="app.overview",
+            tooltip="Papers per day (60 days) and unread per category"),
+    Binding("E", "export", "Export", show=False, id="app.export",
+            tooltip="Export the shown or the starred papers to a file"),
     *[Binding(str(n), f"saved_query({n})", f"Query {n}", show=False, id=f"app.query_{n}")
       for n in range(1, 10)],
     # Keeping and handing off (issues 18, 19): with a selection, m, s, A, t and Y act on it.

@@ -18,10 +18,12 @@ class Dwell:
         """0 (or less) turns dwell off."""
         self._done = done
         self._timer: Timer | None = None
+        self.armed = False
+        """False until the user did something (a key, a click): opening the app marks nothing."""
 
     def start(self, index: int) -> None:
         self.stop()
-        if self.seconds > 0:
+        if self.seconds > 0 and self.armed:
             self._timer = self._app.set_timer(self.seconds, lambda: self._fire(index))
 
     def stop(self) -> None:

@@ -17,8 +17,9 @@ class StatusBar(Static):
     def show(self, source: str, *, progress: tuple[int, int] | None = None, papers: int = 0,
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
              query_error: str | None = None, selected: int = 0, selected_hidden: int = 0,
-             activity: str = "") -> None:
-        """Assemble and draw the line; `progress` (files done, total) while still loading."""
+             activity: str = "", view: str = "", position: int = 0, hint: str = "") -> None:
+        """Assemble and draw the line; `progress` (files done, total) while still loading; `view`
+        (the navigator row shown) and `position` (1-based cursor row) once loaded; `hint` last."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
         if progress is not None:
             done, total = progress
@@ -36,6 +37,10 @@ class StatusBar(Static):
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
         if activity:
             parts.append((f" · {sanitize(activity)}", "$text-accent"))
+        if view and progress is None:  # last: on a narrow terminal the counts and the filter come first
+            parts += [" · ", (sanitize(view), "bold"), f" {position:,}/{shown:,}"]
+        if hint:
+            parts += [" · ", (sanitize(hint), "italic")]
         self.line = Content.assemble(*parts)
         # One line, always: no layout pass needed (it would cost ~20 ms a keystroke here).
         self.update(self.line, layout=False)

@@ -19,12 +19,17 @@ async def test_a_year_of_digests_keys_and_filter(tmp_path, library_100k, parse_c
         await wait_ready(app, pilot, timeout=180)
         assert len(app.papers) == N
         assert f"{N:,} papers" in screen_text(app)
-        assert isinstance(app.focused, PaperList) and app.paper_list.selected == 0
+        newest = max(p.date for p in app.papers)
+        assert f"{newest} " in app.status_bar.line.plain  # it opens on the newest digest
+        await pilot.press("d", "g", "enter")  # the navigator's first row: All
+        await settle(app, pilot)
         plist = app.paper_list
+        assert len(plist.rows) == N and app.papers[plist.rows[0]].date == newest  # newest day first
+        assert isinstance(app.focused, PaperList) and plist.cursor == 0
         await pilot.press("G")
         assert plist.cursor == N - 1
         await settle(app, pilot)
-        assert app.papers[N - 1].id in list_lines(app)[-1] or size[0] < 100
+        assert app.papers[plist.rows[N - 1]].id in list_lines(app)[-1] or size[0] < 100
         await pilot.press("k", "ctrl+u", "pageup", "g", "j", "pagedown")
         assert plist.cursor == 1 + plist.scrollable_content_region.height
         await pilot.press("slash", *"segmentation")
