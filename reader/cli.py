@@ -196,11 +196,13 @@ def _select(
     papers: Sequence[Paper] = lib.papers
     indices: Sequence[int] = range(len(papers))
     unread, read, starred = (getattr(args, name, False) for name in ("unread", "read", "starred"))
-    need_state = need_state or unread or read or starred or (args.query is not None and "is:" in args.query)
+    need_state = need_state or unread or read or starred or (
+        args.query is not None and any(w in args.query.casefold() for w in ("is:", "tag:", "note:", "watch:")))
     store = _open_store() if need_state else None
     keys = [p.key for p in papers]
     if args.query is not None:
         from .search import Corpus, QueryError, parse
+        from .seen import store_lookups
 
         try:
             query = parse(args.query)
@@ -208,7 +210,8 @@ def _select(
             raise UsageError(f"bad query: {err}") from None
         result = query.run(Corpus.build(papers),
                            is_read=(lambda i: store.is_read(keys[i])) if store else None,
-                           is_starred=(lambda i: store.is_starred(keys[i])) if store else None)
+                           is_starred=(lambda i: store.is_starred(keys[i])) if store else None,
+                           lookups=store_lookups(store, papers, keys))
         indices = result.indices
     if store is not None:
         if unread:

@@ -191,8 +191,11 @@ class Session:
         except QueryError as err:
             return SearchOutcome(text, None, None, 0, str(err), version)
         candidates = None if self.rank else query.narrowing(previous[0], previous[1], corpus)
+        from .seen import store_lookups
+
         result = query.run(corpus, candidates=candidates, rank=self.rank, is_read=self.marks.is_read,
-                           is_starred=self.marks.is_starred, cancelled=cancelled)
+                           is_starred=self.marks.is_starred, cancelled=cancelled,
+                           lookups=store_lookups(self.store, self.papers, self.keys))
         if cancelled() or not result.complete:
             return None
         rows = self.view.restrict(result.indices)

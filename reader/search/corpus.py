@@ -15,7 +15,7 @@ from itertools import compress
 from ..model import Paper
 from .fold import _has_folded
 from .fuzzy import TitleWords
-from .language import TITLE, CatTerm, DateTerm, IdTerm, Term, TextTerm, max_typos
+from .language import TITLE, CatTerm, DateTerm, FieldTerm, FlagTerm, IdTerm, Term, TextTerm, fold_name, max_typos
 from .segments import Part, Placed, Stopped, pause_for, place
 
 
@@ -49,6 +49,7 @@ class Corpus:
         "papers", "_n", "_tdisp", "_tfold", "_atext", "_ids", "_cats", "_dates", "_parts",
         "_cat_kinds", "_date_kinds", "_id_chars", "_has_abstracts", "_filters", "_lock", "_build_lock",
         "_abuild_lock", "_exact", "_exact_ints", "_present", "_words", "_titles_done", "_masks", "_busy",
+        "_columns",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -86,6 +87,8 @@ class Corpus:
         self._masks: OrderedDict[tuple[int, bytes], tuple[bytearray, bytes | None, int]] = OrderedDict()
         """(field, word) -> (papers whose words in that field contain it, papers not covered by an
         index, how many parts have one)."""
+        self._columns: dict[str, list[str]] = {}
+        """Folded authors (``au``, one name a line) and comments (``co``), made on first use."""
         self._busy = 0
         """Searches running: building the abstract index gives way to them."""
 
@@ -327,7 +330,31 @@ class Corpus:
 
     # -- cat:, date:, id:
 
-    def _filter_over(self, t: CatTerm | DateTerm | IdTerm, where: Sequence[int]) -> list[int]:
+    def _column(self, field: str) -> list[str]:
+        """The folded authors or comments of every paper (see `fold_name`)."""
+        col = self._columns.get(field)
+        if col is None:
+            if field == "au":
+                col = ["\n".join(map(fold_name, p.authors)) if p.authors else "" for p in self.papers]
+            else:
+                col = [fold_name(p.comments) if p.comments else "" for p in self.papers]
+            with self._lock:
+                self._columns[field] = col
+        return col
+
+    def _flag_over(self, t: FlagTerm, where: Sequence[int]) -> list[int]:
+        papers, neg = self.papers, t.neg
+        if t.kind == "seen":
+            return [i for i in where if _seen_before(papers[i]) != neg]
+        kind = t.kind
+        return [i for i in where if (papers[i].announce == kind) != neg]
+
+    def _filter_over(self, t: CatTerm | DateTerm | IdTerm | FieldTerm | FlagTerm, where: Sequence[int]) -> list[int]:
+        if isinstance(t, FieldTerm):
+            col, needle = self._column(t.field), t.needle
+            return [i for i in where if (needle in col[i]) != t.neg]
+        if isinstance(t, FlagTerm):
+            return self._flag_over(t, where)
         if isinstance(t, CatTerm):
             cats = self._cats
             ok = {tup: any(x.startswith(t.prefix) for x in tup) != t.neg for tup in self._cat_kinds}
@@ -342,7 +369,7 @@ class Corpus:
             return [i for i in where if not ids[i].startswith(p)]
         return [i for i in where if ids[i].startswith(p)]
 
-    def _filter(self, t: CatTerm | DateTerm | IdTerm, cur: Sequence[int]) -> list[int]:
+    def _filter(self, t: CatTerm | DateTerm | IdTerm | FieldTerm | FlagTerm, cur: Sequence[int]) -> list[int]:
         """The papers of `cur` that `t` accepts; whole-corpus answers are cached."""
         if len(cur) * 4 < self._n:
             return self._filter_over(t, cur)
@@ -404,6 +431,11 @@ def _spread(pl: Placed, out: list[str], column: list[str]) -> None:
     for r, g in enumerate(pl.at):
         if g >= 0:
             out[g] = column[r]
+
+
+def _seen_before(p: Paper) -> bool:
+    """Listed in a digest older than the one shown."""
+    return bool(p.first_seen and p.date and p.first_seen < p.date)
 
 
 def _intersect(a: Sequence[int], b: Sequence[int]) -> list[int]:
