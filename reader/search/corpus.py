@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 from array import array
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from itertools import compress
+from itertools import accumulate, compress
 
 from ..model import Paper
 from .fold import _has_folded
@@ -87,7 +88,7 @@ class Corpus:
         self._masks: OrderedDict[tuple[int, bytes], tuple[bytearray, bytes | None, int]] = OrderedDict()
         """(field, word) -> (papers whose words in that field contain it, papers not covered by an
         index, how many parts have one)."""
-        self._columns: dict[str, list[str]] = {}
+        self._columns: dict[str, tuple[list[str], str, array[int]]] = {}
         """Folded authors (``au``, one name a line) and comments (``co``), made on first use."""
         self._busy = 0
         """Searches running: building the abstract index gives way to them."""
@@ -163,6 +164,11 @@ class Corpus:
     @property
     def parts(self) -> tuple[Part, ...]:
         return tuple(pl.part for pl in self._parts)
+
+    def placed_parts(self) -> list[tuple[Part, array[int], int | None]]:
+        """Each part with, for each of its rows, the corpus position it shows (-1: not shown),
+        and that first position when its rows are shown at consecutive positions (else None)."""
+        return [(pl.part, pl.at, pl.start if pl.contiguous and pl.live is None else None) for pl in self._parts]
 
     # -- indexes
 
@@ -330,17 +336,40 @@ class Corpus:
 
     # -- cat:, date:, id:
 
-    def _column(self, field: str) -> list[str]:
-        """The folded authors or comments of every paper (see `fold_name`)."""
-        col = self._columns.get(field)
-        if col is None:
+    def _column(self, field: str) -> tuple[list[str], str, array[int]]:
+        """The folded authors or comments of every paper (see `fold_name`), also joined by NULs
+        with where each paper starts in that text (one `str.find` finds the few that match)."""
+        got = self._columns.get(field)
+        if got is None:
             if field == "au":
-                col = ["\n".join(map(fold_name, p.authors)) if p.authors else "" for p in self.papers]
+                col = [""] * self._n
+                for pl in self._parts:
+                    _spread(pl, col, pl.part.authors_folded())
             else:
                 col = [fold_name(p.comments) if p.comments else "" for p in self.papers]
+            starts = array("q", accumulate((len(x) + 1 for x in col), initial=0))
+            got = (col, "\x00".join(col), starts)
             with self._lock:
-                self._columns[field] = col
-        return col
+                self._columns[field] = got
+        return got
+
+    def _field_over(self, t: FieldTerm, where: Sequence[int]) -> list[int]:
+        col, blob, starts = self._column(t.field)
+        needle = t.needle
+        if len(where) * 8 < self._n or "\x00" in needle:
+            return [i for i in where if (needle in col[i]) != t.neg]
+        hits: list[int] = []
+        pos = blob.find(needle)
+        while pos >= 0:
+            i = bisect_right(starts, pos) - 1
+            hits.append(i)
+            pos = blob.find(needle, starts[i + 1])
+        if t.neg:
+            found = set(hits)
+            return [i for i in where if i not in found]
+        if isinstance(where, range) and len(where) == self._n:
+            return hits
+        return _intersect(hits, where)
 
     def _flag_over(self, t: FlagTerm, where: Sequence[int]) -> list[int]:
         papers, neg = self.papers, t.neg
@@ -351,8 +380,7 @@ class Corpus:
 
     def _filter_over(self, t: CatTerm | DateTerm | IdTerm | FieldTerm | FlagTerm, where: Sequence[int]) -> list[int]:
         if isinstance(t, FieldTerm):
-            col, needle = self._column(t.field), t.needle
-            return [i for i in where if (needle in col[i]) != t.neg]
+            return self._field_over(t, where)
         if isinstance(t, FlagTerm):
             return self._flag_over(t, where)
         if isinstance(t, CatTerm):

@@ -266,7 +266,8 @@ class _Run:
         n, f = t.folded, t.fields
         anchored = t.start or t.end
         word = not anchored and _WORD_RE.fullmatch(n) is not None
-        use_index = size >= 512  # a global mask costs milliseconds; a few papers are checked faster
+        # A global mask costs milliseconds; a few papers are checked faster (unless the corpus is small too).
+        use_index = size >= 512 or size * 4 >= c._n
         test = _Tester(c, t)
         test.in_id = bool(f & IDENT) and not anchored and c._id_chars.issuperset(n)
         in_abs = bool(f & ABSTRACT) and c._has_abstracts
@@ -371,8 +372,11 @@ def _clause_cost(clause: Clause, corpus: Corpus) -> tuple[int, int]:
     for t in clause:
         if isinstance(t, (CatTerm, DateTerm, IdTerm)):
             cost = (0, 0)
-        elif isinstance(t, (FieldTerm, FlagTerm)):
+        elif isinstance(t, FlagTerm):
             cost = (0, 1)
+        elif isinstance(t, FieldTerm):
+            # One pass over every author list: after the text terms the word indexes answer.
+            cost = (5, -1) if t.neg else (4, 1)
         elif isinstance(t, (StateTerm, MarkTerm)):
             cost = (1, 0)
         elif t.neg:

@@ -7,6 +7,7 @@ The grammar is described in `reader.search` (the package docstring).
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -155,10 +156,17 @@ def fold_name(text: str) -> str:
     compare (``Schmidhuber`` = ``schmidhuber``, ``Jürgen`` = ``jurgen``)."""
     if text.isascii():
         folded = text.casefold()
-    else:
-        decomposed = unicodedata.normalize("NFKD", text)
-        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return " ".join(folded.split())
+        if "  " in folded or not folded.isprintable() or folded.strip() != folded:
+            folded = " ".join(folded.split())
+        return folded
+    return _fold_accents(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_accents(text: str) -> str:
+    # Names repeat from paper to paper: the decomposition is remembered.
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
 
 
 # ----------------------------------------------------------------------------------------- parser
