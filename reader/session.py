@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .keeping import Keeping
 from .marks import Change, KeyIndex, Marks, MarkStore, WriteReport
 from .model import Paper
 from .text import display_title
@@ -104,6 +105,10 @@ class Session:
     rows: Sequence[int] = ()
     """The rows on screen: the view, filtered, in display order."""
     unread_shown: int = 0
+    keep: Keeping = field(default_factory=Keeping)
+    """Watch and hide rules, the list's order, the pane's facts (reader/keeping.py)."""
+    hidden_shown: int = 0
+    """Papers of the view (and filter) a hide rule takes out."""
 
     def __post_init__(self) -> None:
         self.marks = Marks(self.report)
@@ -160,7 +165,9 @@ class Session:
     # -- view and filter --------------------------------------------------------------------
 
     def view_rows(self) -> Sequence[int]:
-        return range(len(self.papers)) if self.view.rows is None else self.view.rows
+        rows = range(len(self.papers)) if self.view.rows is None else self.view.rows
+        self.hidden_shown = self.keep.hidden_in(rows)
+        return self.keep.shown(rows)
 
     def set_view(self, view: View) -> None:
         """Show another view, unfiltered (the caller re-runs the filter's text on it)."""
@@ -195,10 +202,10 @@ class Session:
 
         result = query.run(corpus, candidates=candidates, rank=self.rank, is_read=self.marks.is_read,
                            is_starred=self.marks.is_starred, cancelled=cancelled,
-                           lookups=store_lookups(self.store, self.papers, self.keys))
+                           lookups=self.keep.lookups(store_lookups(self.store, self.papers, self.keys)))
         if cancelled() or not result.complete:
             return None
-        rows = self.view.restrict(result.indices)
+        rows = self.keep.shown(self.view.restrict(result.indices), query)
         return SearchOutcome(text, query, result, self.marks.count_unread(rows), None, version)
 
     def apply_search(self, outcome: SearchOutcome) -> bool:
@@ -207,7 +214,9 @@ class Session:
             self.filter.error = outcome.error
             return False
         self.filter = Filter(outcome.text, outcome.query, outcome.result, None, outcome.marks_version)
-        self.rows = self.view.restrict(outcome.result.indices)
+        within = self.view.restrict(outcome.result.indices)
+        self.hidden_shown = self.keep.hidden_in(within, outcome.query)
+        self.rows = self.keep.shown(within, outcome.query)
         self.unread_shown = outcome.unread
         return True
 

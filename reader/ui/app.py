@@ -31,7 +31,7 @@ from ..library import ParseCache, default_cache_dir
 from ..loader import open_library
 from ..session import Reread, Session
 from ..text import sanitize
-from . import links
+from . import keep_wiring, links
 from .abstract_pane import AbstractPane
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
@@ -134,6 +134,7 @@ class ReaderApp(App[int]):
         marks = self.session.marks
         self.paper_list.is_read = marks.is_read  # the session updates the flags in place
         self.paper_list.is_starred = marks.is_starred
+        keep_wiring.start(self)
         self.paper_list.focus()
         self._update_status()
         for warning in self.config_warnings:
@@ -182,6 +183,7 @@ class ReaderApp(App[int]):
     def on_corpus_ready(self, message: CorpusReady) -> None:
         self.corpus = message.corpus
         self.idle_gc.raise_threshold()  # here, on the event loop, so that on_unmount surely restores it
+        keep_wiring.corpus_ready(self, message.corpus)
         if self._pending_filter is not None:
             text, self._pending_filter = self._pending_filter, None
             self._start_filter(text)
@@ -211,7 +213,8 @@ class ReaderApp(App[int]):
         session, key = self.session, self.session.keys[index]
         self.abstract_pane.show_paper(session.papers[index], session.titles[index], query=session.query,
                                       read=session.marks.confirmed(key, "read"),
-                                      starred=session.marks.confirmed(key, "starred"))
+                                      starred=session.marks.confirmed(key, "starred"),
+                                      facts=keep_wiring.facts(self, index))
 
     def _dwell_done(self, index: int) -> None:
         if self.paper_list.selected == index:
@@ -230,6 +233,7 @@ class ReaderApp(App[int]):
         self._after_state_change(self.session.settle(message.report))
 
     def _after_state_change(self, keys: set[str] | None) -> None:
+        keep_wiring.marks_changed(self)
         self.paper_list.refresh_keys(keys, self.session.keys)
         self._update_status()
         if self._shown_index is not None and (keys is None or self.session.keys[self._shown_index] in keys):
@@ -349,10 +353,7 @@ class ReaderApp(App[int]):
             self.filter_bar.value = ""
 
     def action_toggle_rank(self) -> None:
-        self.session.rank = not self.session.rank
-        self.say("Ranking by match score." if self.session.rank else "Digest order.")
-        if self.filter_bar.value.strip():
-            self._start_filter(self.filter_bar.value)
+        keep_wiring.cycle_order(self)  # digest order, match score, watch score
         self._update_status()
 
     def action_saved_query(self, slot: int) -> None:
@@ -399,7 +400,8 @@ class ReaderApp(App[int]):
         self.status_bar.show(
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
-            query_text=session.filter.text, query_error=session.filter.error)
+            query_text=session.filter.text, query_error=session.filter.error,
+            order=session.keep.order, hidden=session.hidden_shown)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""

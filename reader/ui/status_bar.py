@@ -16,7 +16,7 @@ class StatusBar(Static):
 
     def show(self, source: str, *, progress: tuple[int, int] | None = None, papers: int = 0,
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
-             query_error: str | None = None) -> None:
+             query_error: str | None = None, order: str = "digest", hidden: int = 0) -> None:
         """Assemble and draw the line; `progress` (files done, total) while still loading."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
         if progress is not None:
@@ -24,7 +24,11 @@ class StatusBar(Static):
             parts.append(f" · loading {done}/{total} files" if total else " · loading…")
         else:
             parts.append(f" · {papers:,} paper{'s' * (papers != 1)} · {shown:,} shown · {unread:,} unread")
-            if ranked:
+            if hidden:
+                parts.append(f" · {hidden:,} hidden")
+            if order == "watch":
+                parts.append(" · by watch score")
+            elif ranked or order == "match":
                 parts.append(" · ranked")
             if query_error:
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
