@@ -159,3 +159,12 @@ def test_cli_tag_and_note_words() -> None:
     proc = cli_run("export", "--format", "json", "--query", "tag:ml", str(SEED))
     assert proc.returncode == 0, proc.stderr
     assert "1907.03739" in proc.stdout and "1907.03728" not in proc.stdout
+
+
+def test_tex_accents_and_entities_in_names_fold_like_the_display() -> None:
+    papers = [paper(0, "A", authors=('Kurt G\\"odel', 'Erwin Schr\\"{o}dinger')),
+              paper(1, "B", authors=("Ann &amp; Co",))]
+    corpus = Corpus.build(papers)
+    for text, expected in (("au:godel", [0]), ("au:gödel", [0]), ('au:g\\"odel', [0]), ("au:schrodinger", [0]),
+                           ('au:"ann & co"', [1])):
+        assert parse(text).run(corpus).indices == expected, text

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..model import parse_arxiv_id
-from ..text import sanitize
+from ..text import display_title, sanitize
 from .fold import _utf8
 
 
@@ -152,8 +152,11 @@ STATE_WORDS = (*_STATES, *_FLAGS)
 
 
 def fold_name(text: str) -> str:
-    """Casefolded, accents removed, whitespace runs as one space: how ``au:``/``co:``/``note:``
-    compare (``Schmidhuber`` = ``schmidhuber``, ``Jürgen`` = ``jurgen``)."""
+    """Casefolded, accents removed (TeX ones too), whitespace runs as one space: how
+    ``au:``/``co:``/``note:`` compare (``Schmidhuber`` = ``schmidhuber``, ``Jürgen`` =
+    ``J\\"urgen`` = ``jurgen``)."""
+    if "\\" in text or "&" in text:
+        text = display_title(text)  # TeX accents and entities as in the digests: G\\"odel is Gödel
     if text.isascii():
         folded = text.casefold()
         if "  " in folded or not folded.isprintable() or folded.strip() != folded:

@@ -24,7 +24,7 @@ from textual.visual import Visual
 
 from ..keeping import PaperFacts
 from ..model import Paper, abs_url, pdf_url
-from ..text import display_text, sanitize
+from ..text import display_text, display_title, sanitize
 from .keys import movement_bindings
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def paper_content(paper: Paper, title: str, abstract: str, *, read: bool, starre
     gap = "\n" if compact else "\n\n"
     parts: list[Content | str | tuple[str, str | Style]] = [
         head, "\n", (_meta(paper, read, starred, facts), "$text-muted"), "\n"]
-    authors = [_line(a) for a in paper.authors]
+    authors = [display_title(a) for a in paper.authors]
     if authors:
         parts += [(_authors_short(authors) if compact else ", ".join(authors), "italic"), "\n"]
     if facts is not None and (facts.fired or facts.tags):
@@ -152,7 +152,7 @@ def _tail(paper: Paper, facts: PaperFacts | None, authors: list[str],
     if compact and len(authors) > 3:
         tail += [("Authors: ", "$text-muted"), (", ".join(authors), "italic"), "\n"]
     if paper.comments:
-        tail += [("Comments: ", "$text-muted"), _line(paper.comments), "\n"]
+        tail += [("Comments: ", "$text-muted"), display_title(paper.comments), "\n"]
     if facts is not None and facts.note is not None:
         earlier = facts.earlier_notes
         label = "Note" + (f" ({earlier} earlier version{'s' * (earlier != 1)})" if earlier else "") + ":"

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from ..keeping import Keeping
 from ..model import Paper
 from ..seen import listed_again
-from ..text import sanitize
+from ..text import display_title
 from .keys import movement_bindings
 
 UNREAD_MARK = "●"
@@ -403,7 +403,7 @@ def first_author(paper: Paper) -> str:
     """``Liu et al.`` (the family name: the last word of the first author's name), or ""."""
     if not paper.authors:
         return ""
-    words = sanitize(paper.authors[0]).split()
+    words = display_title(paper.authors[0]).split()
     if not words:
         return ""
     name = words[-1]
@@ -412,5 +412,5 @@ def first_author(paper: Paper) -> str:
 
 
 def _last(name: str) -> str:
-    words = sanitize(name).split()
+    words = display_title(name).split()
     return words[-1] if words else "?"
