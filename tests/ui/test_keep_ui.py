@@ -158,3 +158,19 @@ async def test_hostile_note_tag_author_and_rule_name_render_literally(tmp_path: 
         assert "\x1b" not in pane and "\x07" not in pane
         screen = screen_text(app)
         assert "\x1b" not in screen and "[bold red]Mallory[/]" in screen
+
+
+async def test_a_hide_rule_about_marks_follows_a_mark(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[hide]\ndone = "is:read !is:starred"\n', encoding="utf-8")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(tmp_path, pilot, app)
+        first = app.session.papers[app.paper_list.selected].id
+        assert "hidden" not in app.status_bar.line.plain
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert "1 hidden" in app.status_bar.line.plain
+        assert all(first not in line for line in list_lines(app))
+        await pilot.press("slash", *"is:hidden", "enter")
+        await settle(app, pilot)
+        assert [app.session.papers[i].id for i in app.paper_list.rows] == [first]
