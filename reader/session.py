@@ -137,6 +137,7 @@ class Session:
         self.papers = prepared.papers
         self.titles = prepared.titles
         self.marks.reset(prepared.index, prepared.read, prepared.starred)
+        self.keep.matches = None  # the rules' answers are for the old rows; they run again on the new corpus
         self.loaded = True
         self.filter = Filter(text=self.filter.text)
         self.set_view(self.view)
