@@ -35,6 +35,7 @@ from .model import Paper
 
 if TYPE_CHECKING:
     from .library import Library
+    from .rules import RuleSet
     from .state import StateStore
 
 SUBCOMMANDS = ("list", "check", "mark", "tag", "untag", "note", "journal", "state", "export", "config", "fetch")
@@ -70,6 +71,7 @@ def _build_parser() -> _Parser:
     which.add_argument("--unread", action="store_true", help="only unread papers")
     which.add_argument("--read", action="store_true", help="only read papers")
     p.add_argument("--starred", action="store_true", help="only starred papers")
+    p.add_argument("--all", action="store_true", help="also the papers a [hide] rule hides")
 
     p = sub.add_parser("check", help="report problems in digests")
     p.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the library)")
@@ -187,6 +189,40 @@ def _open_store() -> StateStore:
     return store
 
 
+def _rules(args: argparse.Namespace) -> RuleSet:
+    """The watch and hide rules of the config file (their problems were printed with the config's)."""
+    from .rules import RuleSet, load_rules
+
+    config: Config | None = getattr(args, "config", None)
+    return load_rules(config.path)[0] if config is not None and config.path is not None else RuleSet()
+
+
+def _run_query(args: argparse.Namespace, papers: Sequence[Paper], keys: list[str], store: StateStore | None,
+               rules: RuleSet) -> Sequence[int]:
+    """The papers `--query` matches, without those a hide rule hides (unless the query says
+    ``is:hidden`` or ``list --all`` is given)."""
+    from .rules import RuleIndex, mentions_hidden
+    from .search import Corpus, QueryError, parse
+    from .seen import store_lookups
+
+    try:
+        query = parse(args.query) if args.query is not None else None
+    except QueryError as err:
+        raise UsageError(f"bad query: {err}") from None
+    corpus = Corpus.build(papers)
+    is_read = (lambda i: store.is_read(keys[i])) if store else None
+    is_starred = (lambda i: store.is_starred(keys[i])) if store else None
+    lookups = store_lookups(store, papers, keys)
+    matches = RuleIndex(rules).evaluate(corpus, is_read=is_read, is_starred=is_starred, lookups=lookups)
+    lookups = matches.lookups(lookups)
+    indices: Sequence[int] = range(len(papers))
+    if query is not None:
+        indices = query.run(corpus, is_read=is_read, is_starred=is_starred, lookups=lookups).indices
+    if getattr(args, "all", False) or mentions_hidden(query):
+        return indices
+    return matches.visible(indices)
+
+
 def _select(
     args: argparse.Namespace, need_state: bool
 ) -> tuple[Sequence[Paper], Sequence[int], list[str], StateStore | None]:
@@ -196,20 +232,13 @@ def _select(
     papers: Sequence[Paper] = lib.papers
     indices: Sequence[int] = range(len(papers))
     unread, read, starred = (getattr(args, name, False) for name in ("unread", "read", "starred"))
-    need_state = need_state or unread or read or starred or (args.query is not None and "is:" in args.query)
+    rules = _rules(args)
+    need_state = need_state or unread or read or starred or any(r.uses_marks for r in rules.rules) or (
+        args.query is not None and any(w in args.query.casefold() for w in ("is:", "tag:", "note:", "watch:")))
     store = _open_store() if need_state else None
     keys = [p.key for p in papers]
-    if args.query is not None:
-        from .search import Corpus, QueryError, parse
-
-        try:
-            query = parse(args.query)
-        except QueryError as err:
-            raise UsageError(f"bad query: {err}") from None
-        result = query.run(Corpus.build(papers),
-                           is_read=(lambda i: store.is_read(keys[i])) if store else None,
-                           is_starred=(lambda i: store.is_starred(keys[i])) if store else None)
-        indices = result.indices
+    if args.query is not None or rules:
+        indices = _run_query(args, papers, keys, store, rules)
     if store is not None:
         if unread:
             indices = [i for i in indices if not store.is_read(keys[i])]
@@ -437,10 +466,35 @@ def cmd_config(args: argparse.Namespace, out: TextIO) -> int:
     elif args.config_command == "show":
         out.write(show_config(config))
     else:
+        _preview_rules(args, out)
         if args.config_problems:
             return EXIT_PROBLEMS
         out.write(f"no problems in {_safe(str(config.path))}\n")
     return 0
+
+
+def _preview_rules(args: argparse.Namespace, out: TextIO) -> None:
+    """Each watch and hide rule on the newest digest: ``watch.levine: 3 of 400 watched in 2019-07-09 cs.CV``."""
+    from .library import LibraryError
+    from .rules import preview
+    from .search import Corpus
+
+    rules = _rules(args)
+    if not rules:
+        return
+    try:
+        lib = _load_library([], args.config)
+    except (UsageError, Failure, LibraryError) as err:
+        out.write(f"rules not previewed: {err}\n")
+        return
+    dated = [(p.date, p.category or "") for p in lib.papers if p.date]
+    if not dated:
+        out.write("rules not previewed: no dated digest in the library\n")
+        return
+    newest = max(dated)
+    rows = [i for i, p in enumerate(lib.papers) if (p.date, p.category or "") == newest]
+    for line in preview(rules, Corpus.build(lib.papers), rows, f"{newest[0]} {newest[1]}".strip()):
+        out.write(_safe(line) + "\n")
 
 
 def _fetch_plan(args: argparse.Namespace) -> tuple[list[str], int]:
@@ -493,9 +547,12 @@ def cmd_fetch(args: argparse.Namespace, out: TextIO) -> int:
 def _load_config() -> tuple[Config, list[str]]:
     path = config_dir() / "config.toml"
     try:
-        return load_config(path)
+        config, problems = load_config(path)
     except Exception as err:  # never a traceback for a config file
         return Config(path=path), [f"{path}:1: {err}; using the defaults"]
+    from .rules import load_rules
+
+    return config, problems + load_rules(path)[1]
 
 
 def cmd_app(paths: Sequence[str]) -> int:

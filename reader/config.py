@@ -110,7 +110,8 @@ NAVIGATOR_MODES = ("auto", "show", "hide")
 TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "export_dir", "queries", "keys",
                   "categories", "fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb",
                   "fetch_on_start", "osc52_max_kb",
-                  "unread_on_update")
+                  "unread_on_update",
+                  "watch", "hide")
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .keeping import Keeping
 from .marks import Change, KeyIndex, Marks, MarkStore, WriteReport
 from .model import Paper
 from .selection import Selection, target_value
@@ -115,6 +116,10 @@ class Session:
     unread_shown: int = 0
     navigation: Navigation | None = None
     """The digest navigator and the views it offers (reader/views.py)."""
+    keep: Keeping = field(default_factory=Keeping)
+    """Watch and hide rules, the list's order, the pane's facts (reader/keeping.py)."""
+    hidden_shown: int = 0
+    """Papers of the view (and filter) a hide rule takes out."""
 
     def __post_init__(self) -> None:
         self.marks = Marks(self.report)
@@ -148,6 +153,7 @@ class Session:
         self.papers = prepared.papers
         self.titles = prepared.titles
         self.marks.reset(prepared.index, prepared.read, prepared.starred)
+        self.keep.matches = None  # the rules' answers are for the old rows; they run again on the new corpus
         self.loaded = True
         self.filter = Filter(text=self.filter.text)
         self.navigation = prepared.navigation
@@ -179,7 +185,9 @@ class Session:
     # -- view and filter --------------------------------------------------------------------
 
     def view_rows(self) -> Sequence[int]:
-        return range(len(self.papers)) if self.view.rows is None else self.view.rows
+        rows = range(len(self.papers)) if self.view.rows is None else self.view.rows
+        self.hidden_shown = self.keep.hidden_in(rows)
+        return self.keep.shown(rows)
 
     def set_view(self, view: View) -> None:
         """Show another view, unfiltered (the caller re-runs the filter's text on it)."""
@@ -210,11 +218,14 @@ class Session:
         except QueryError as err:
             return SearchOutcome(text, None, None, 0, str(err), version)
         candidates = None if self.rank else query.narrowing(previous[0], previous[1], corpus)
+        from .seen import store_lookups
+
         result = query.run(corpus, candidates=candidates, rank=self.rank, is_read=self.marks.is_read,
-                           is_starred=self.marks.is_starred, cancelled=cancelled)
+                           is_starred=self.marks.is_starred, cancelled=cancelled,
+                           lookups=self.keep.lookups(store_lookups(self.store, self.papers, self.keys)))
         if cancelled() or not result.complete:
             return None
-        rows = self.view.restrict(result.indices, self.rank)
+        rows = self.keep.shown(self.view.restrict(result.indices, self.rank), query)
         return SearchOutcome(text, query, result, self.marks.count_unread(rows), None, version)
 
     def apply_search(self, outcome: SearchOutcome) -> bool:
@@ -223,7 +234,9 @@ class Session:
             self.filter.error = outcome.error
             return False
         self.filter = Filter(outcome.text, outcome.query, outcome.result, None, outcome.marks_version)
-        self.rows = self.view.restrict(outcome.result.indices, self.rank)
+        within = self.view.restrict(outcome.result.indices, self.rank)
+        self.hidden_shown = self.keep.hidden_in(within, outcome.query)
+        self.rows = self.keep.shown(within, outcome.query)
         self.unread_shown = outcome.unread
         return True
 

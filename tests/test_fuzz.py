@@ -172,6 +172,45 @@ def test_query_parser_raises_only_its_own_error(text):
         assert "\n" not in message and UNSAFE.search(sanitize(message)) is None
 
 
+_FIELD_WORDS = st.sampled_from(["au:", "co:", "tag:", "note:", "watch:", "is:", "!au:", "!tag:", "!is:", "ti:", ""])
+_STATE_WORDS = st.sampled_from(["new", "cross", "replace", "seen", "updated", "tagged", "noted", "watched",
+                                "hidden", "read", "NEW", "Hidden"])
+_term_values = hostile_text | st.text(max_size=12) | _STATE_WORDS | st.text(max_size=8).map(lambda t: f'"{t}"')
+_rule_queries = st.lists(st.tuples(_FIELD_WORDS, _term_values).map("".join), max_size=5).map(" ".join)
+
+
+@given(_rule_queries)
+def test_field_and_state_words_parse_or_fail_cleanly_and_run(text):
+    """au: co: tag: note: watch: is:... (rule queries and note/tag text are untrusted): one-line
+    errors only, and a parsed query runs over papers with hostile authors, notes and tags."""
+    from reader.model import Paper
+    from reader.search import Corpus, Lookups
+
+    try:
+        query = parse_query(text)
+    except QueryError as err:
+        assert "\n" not in str(err) and UNSAFE.search(sanitize(str(err))) is None
+        return
+    papers = [Paper("1907.00001", "1", "t", "a", None, "cs.CV", "2019-07-09", 1, "x.md", 1, ("cs.CV",),
+                    ("J\u00fcrgen \x1b[31m", "[b]x[/b]"), "c\x00o", "new", None, "2019-07-01")]
+    lookups = Lookups(tags=lambda i: ("[red]t", "\x1b"), note=lambda i: "n\x1b]52;c;x\x07 [b]",
+                      is_updated=lambda i: True, watches=lambda i: ("w",), is_hidden=lambda i: False)
+    result = query.run(Corpus.build(papers), lookups=lookups)
+    assert set(result.indices) <= {0}
+
+
+@given(hostile_text | st.text(max_size=30), hostile_text | st.text(max_size=30))
+def test_rule_tables_with_hostile_names_and_queries_never_raise(name, query):
+    """A [watch]/[hide] rule from config.toml: parsed or reported in one clean line, never raised."""
+    from reader.rules import parse_rules
+
+    rules, problems = parse_rules({"watch": {name: {"query": query, "color": name}}, "hide": {name: query}},
+                                  "", "config.toml")
+    for problem in problems:
+        assert "\n" not in problem and UNSAFE.search(problem) is None
+    assert len(rules.rules) + len(problems) >= 2 or not query.strip()
+
+
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
                                                                                        max_size=4), max_leaves=12)

@@ -27,7 +27,7 @@ from .common import FUZZY_QUERY, LARGE, SIZES, SUBSTRING_QUERY, Row, corpus, meg
 if TYPE_CHECKING:
     from ..model import Paper
 
-CASES = ("parse", "startup", "filter", "lists", "state", "keep", "navigator", "large")
+CASES = ("parse", "startup", "filter", "lists", "state", "keep", "navigator", "rules", "large")
 
 
 # -- parse ---------------------------------------------------------------------------------
@@ -181,6 +181,68 @@ def bench_navigator(days: int, categories: int, per_digest: int, marks: int = 20
             "build_s": build, "update_p50_ms": pct(latencies, 50) * 1e3, "update_p95_ms": pct(latencies, 95) * 1e3}
 
 
+# -- watch and hide rules -----------------------------------------------------------------------
+
+_RULE_WORDS = ("diffusion", "segmentation", "point cloud", "graph", "robot", "transformer", "survey", "3d",
+               "video", "language")
+
+
+def bench_rules(size: int, repeat: int) -> Row:
+    """20 watch/hide rules (authors, title and abstract words, phrases, categories) over `size`
+    papers in 400-paper digests whose word indexes and author columns are there (as from the
+    segment cache, in merged groups of files): at load, then for one new 400-paper digest."""
+    import random
+
+    from ..devtools.generate import papers as generated
+    from ..rules import RuleIndex, parse_rules
+    from ..search import Corpus
+    from ..search.segments import Part
+    from ..search.store import GROUP
+
+    rng = random.Random(7)
+    last = ("Liu", "Levine", "Smith", "Wang", "Garcia", "Kim", "Schmidt", "Müller", "Nguyen", "Rossi")
+    ps = [p._replace(authors=tuple(f"{rng.choice('ABCDJK')}. {rng.choice(last)}{rng.randint(0, 500)}"
+                                   for _ in range(rng.randint(1, 6))), path=f"d{k // 400}.md")
+          for k, p in enumerate(generated(size + 400, abstracts=True))]  # fmt: skip
+    old, new = ps[:size], ps[size:]
+
+    def part(rows: Sequence[Paper]) -> Part:
+        pt = Part.build(rows)
+        pt.index_titles()
+        pt.index_abstracts()
+        pt.authors_folded()
+        return pt
+
+    files = [part(old[a : a + 400]) for a in range(0, size, 400)]
+    # As the segment store keeps them: runs of about 16 files merged into one part.
+    parts = [Part.merged(files[g : g + GROUP]) for g in range(0, len(files), GROUP)]
+    watch: dict[str, object] = {}
+    hide: dict[str, object] = {}
+    for k, word in enumerate(_RULE_WORDS):
+        watch[f"au{k}"] = {"query": f"au:{last[k].lower()}{k * 7}", "weight": k + 1}
+        if k < 4:
+            watch[f"w{k}"] = f'ti:"{word}"' if k % 2 else f'"{word}" cat:cs.CV'
+        else:
+            hide[f"h{k}"] = f"abs:{word} !cat:cs.CV" if k % 2 else f"ti:{word} au:{last[k].lower()}"
+    rules, problems = parse_rules({"watch": watch, "hide": hide}, "", "bench")
+    assert not problems and len(rules.rules) == 20, problems
+    loads, news = [], []
+    watched = 0
+    for _ in range(repeat):
+        corpus = Corpus.from_parts(old, parts)  # fresh caches each time
+        index = RuleIndex(rules)
+        t = time.perf_counter()
+        matches = index.evaluate(corpus)
+        loads.append(time.perf_counter() - t)
+        watched = sum(matches.watched)
+        grown = Corpus.from_parts(old + new, [*parts, part(new)])
+        t = time.perf_counter()
+        index.evaluate(grown)
+        news.append(time.perf_counter() - t)
+    return {"case": "rules (14 watch, 6 hide)", "size": size, "load_ms": median(loads) * 1e3,
+            "new_digest_ms": median(news) * 1e3, "watched": watched}
+
+
 # -- the filter over a million titles -------------------------------------------------------
 
 
@@ -322,6 +384,7 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
     step("state", lambda: bench_state(10_000 if args.quick else 1_000_000, repeat))
     step("keep", lambda: bench_keep(10_000 if args.quick else 100_000, repeat))
     step("navigator", lambda: bench_navigator(750, 3, 20 if args.quick else 100))
+    step("rules", lambda: bench_rules(10_000 if args.quick else 100_000, max(repeat, 3)))
     if args.large and "large" in wanted:
         papers = large_papers(LARGE)
         step("large", partial(lists_case, LARGE, stock=False, papers=papers))

@@ -32,7 +32,15 @@ The language
                    ignored: ``id:arXiv:1907.03739v2``).
 ``date:X``         ``2019``, ``2019-07``, ``2019-07-09``, a range ``A..B`` of any of those
                    (inclusive), or an open range ``A..`` / ``..B``.
-``is:S``           ``read``, ``unread``, ``starred``, ``unstarred``.
+``is:S``           ``read``, ``unread``, ``starred``, ``unstarred``; ``new``, ``cross``, ``replace``
+                   (how the digest announced it); ``seen`` (listed in an earlier digest too);
+                   ``updated`` (a new version of a paper you read or starred); ``tagged``,
+                   ``noted``, ``watched`` (a watch rule matches), ``hidden`` (a hide rule does).
+``au:X co:X``      a substring of one author's name / of the comments, ignoring case and
+                   accents: ``au:schmidhuber``, ``au:"de la"``, ``au:jurgen`` finds Jürgen.
+``tag:NAME``       the paper has that tag (exactly).
+``note:X``         the paper's note contains X (case and accents ignored).
+``watch:NAME``     the watch rule NAME (see ``reader.rules``) matches the paper.
 
 Only ``[a-z]+:`` at the start of a term is a field prefix, so ``3:1``, ``Note:`` and
 ``http://x`` are plain words, but ``foo:bar`` is an error; ``'foo:bar`` or ``"foo:bar"`` searches
@@ -82,7 +90,7 @@ so run it in a thread worker with `cancelled` polling `is_cancelled`, never on t
 from __future__ import annotations
 
 from .corpus import Corpus
-from .engine import Result, SortedIndices
+from .engine import Lookups, Result, SortedIndices
 from .language import (
     ABSTRACT,
     FIELDS,
@@ -93,11 +101,15 @@ from .language import (
     CatTerm,
     Clause,
     DateTerm,
+    FieldTerm,
+    FlagTerm,
     IdTerm,
+    MarkTerm,
     QueryError,
     StateTerm,
     Term,
     TextTerm,
+    fold_name,
     max_typos,
 )
 from .query import Query, parse
@@ -105,5 +117,5 @@ from .query import Query, parse
 __all__ = [
     "ABSTRACT", "FIELDS", "IDENT", "MIN_FUZZY", "PLAIN_FIELDS", "TITLE", "CatTerm", "Clause", "Corpus",
     "DateTerm", "IdTerm", "Query", "QueryError", "Result", "SortedIndices", "StateTerm", "Term", "TextTerm",
-    "max_typos", "parse",
+    "max_typos", "parse", "FieldTerm", "FlagTerm", "Lookups", "MarkTerm", "fold_name",
 ]  # fmt: skip

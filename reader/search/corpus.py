@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import threading
 from array import array
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from itertools import compress
+from itertools import accumulate, compress
 
 from ..model import Paper
 from .fold import _has_folded
 from .fuzzy import TitleWords
-from .language import TITLE, CatTerm, DateTerm, IdTerm, Term, TextTerm, max_typos
+from .language import TITLE, CatTerm, DateTerm, FieldTerm, FlagTerm, IdTerm, Term, TextTerm, fold_name, max_typos
 from .segments import Part, Placed, Stopped, pause_for, place
 
 
@@ -49,6 +50,7 @@ class Corpus:
         "papers", "_n", "_tdisp", "_tfold", "_atext", "_ids", "_cats", "_dates", "_parts",
         "_cat_kinds", "_date_kinds", "_id_chars", "_has_abstracts", "_filters", "_lock", "_build_lock",
         "_abuild_lock", "_exact", "_exact_ints", "_present", "_words", "_titles_done", "_masks", "_busy",
+        "_columns",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -86,6 +88,8 @@ class Corpus:
         self._masks: OrderedDict[tuple[int, bytes], tuple[bytearray, bytes | None, int]] = OrderedDict()
         """(field, word) -> (papers whose words in that field contain it, papers not covered by an
         index, how many parts have one)."""
+        self._columns: dict[str, tuple[list[str], str, array[int]]] = {}
+        """Folded authors (``au``, one name a line) and comments (``co``), made on first use."""
         self._busy = 0
         """Searches running: building the abstract index gives way to them."""
 
@@ -160,6 +164,11 @@ class Corpus:
     @property
     def parts(self) -> tuple[Part, ...]:
         return tuple(pl.part for pl in self._parts)
+
+    def placed_parts(self) -> list[tuple[Part, array[int], int | None]]:
+        """Each part with, for each of its rows, the corpus position it shows (-1: not shown),
+        and that first position when its rows are shown at consecutive positions (else None)."""
+        return [(pl.part, pl.at, pl.start if pl.contiguous and pl.live is None else None) for pl in self._parts]
 
     # -- indexes
 
@@ -327,7 +336,53 @@ class Corpus:
 
     # -- cat:, date:, id:
 
-    def _filter_over(self, t: CatTerm | DateTerm | IdTerm, where: Sequence[int]) -> list[int]:
+    def _column(self, field: str) -> tuple[list[str], str, array[int]]:
+        """The folded authors or comments of every paper (see `fold_name`), also joined by NULs
+        with where each paper starts in that text (one `str.find` finds the few that match)."""
+        got = self._columns.get(field)
+        if got is None:
+            if field == "au":
+                col = [""] * self._n
+                for pl in self._parts:
+                    _spread(pl, col, pl.part.authors_folded())
+            else:
+                col = [fold_name(p.comments) if p.comments else "" for p in self.papers]
+            starts = array("q", accumulate((len(x) + 1 for x in col), initial=0))
+            got = (col, "\x00".join(col), starts)
+            with self._lock:
+                self._columns[field] = got
+        return got
+
+    def _field_over(self, t: FieldTerm, where: Sequence[int]) -> list[int]:
+        col, blob, starts = self._column(t.field)
+        needle = t.needle
+        if len(where) * 8 < self._n or "\x00" in needle:
+            return [i for i in where if (needle in col[i]) != t.neg]
+        hits: list[int] = []
+        pos = blob.find(needle)
+        while pos >= 0:
+            i = bisect_right(starts, pos) - 1
+            hits.append(i)
+            pos = blob.find(needle, starts[i + 1])
+        if t.neg:
+            found = set(hits)
+            return [i for i in where if i not in found]
+        if isinstance(where, range) and len(where) == self._n:
+            return hits
+        return _intersect(hits, where)
+
+    def _flag_over(self, t: FlagTerm, where: Sequence[int]) -> list[int]:
+        papers, neg = self.papers, t.neg
+        if t.kind == "seen":
+            return [i for i in where if _seen_before(papers[i]) != neg]
+        kind = t.kind
+        return [i for i in where if (papers[i].announce == kind) != neg]
+
+    def _filter_over(self, t: CatTerm | DateTerm | IdTerm | FieldTerm | FlagTerm, where: Sequence[int]) -> list[int]:
+        if isinstance(t, FieldTerm):
+            return self._field_over(t, where)
+        if isinstance(t, FlagTerm):
+            return self._flag_over(t, where)
         if isinstance(t, CatTerm):
             cats = self._cats
             ok = {tup: any(x.startswith(t.prefix) for x in tup) != t.neg for tup in self._cat_kinds}
@@ -342,7 +397,7 @@ class Corpus:
             return [i for i in where if not ids[i].startswith(p)]
         return [i for i in where if ids[i].startswith(p)]
 
-    def _filter(self, t: CatTerm | DateTerm | IdTerm, cur: Sequence[int]) -> list[int]:
+    def _filter(self, t: CatTerm | DateTerm | IdTerm | FieldTerm | FlagTerm, cur: Sequence[int]) -> list[int]:
         """The papers of `cur` that `t` accepts; whole-corpus answers are cached."""
         if len(cur) * 4 < self._n:
             return self._filter_over(t, cur)
@@ -404,6 +459,11 @@ def _spread(pl: Placed, out: list[str], column: list[str]) -> None:
     for r, g in enumerate(pl.at):
         if g >= 0:
             out[g] = column[r]
+
+
+def _seen_before(p: Paper) -> bool:
+    """Listed in a digest older than the one shown."""
+    return bool(p.first_seen and p.date and p.first_seen < p.date)
 
 
 def _intersect(a: Sequence[int], b: Sequence[int]) -> list[int]:

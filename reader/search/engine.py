@@ -4,7 +4,8 @@ answered from the word indexes where they cover the papers and from the text els
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import compress, islice, repeat
 
 from .corpus import Corpus, _Cancelled, _intersect
@@ -18,14 +19,32 @@ from .language import (
     CatTerm,
     Clause,
     DateTerm,
+    FieldTerm,
+    FlagTerm,
     IdTerm,
+    MarkTerm,
     StateTerm,
     Term,
     TextTerm,
+    fold_name,
 )
 
 _CHUNK = 8192
 """Papers checked between two polls of `cancelled`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """The user's own data by paper index, for ``tag:``, ``note:``, ``watch:`` and the ``is:``
+    words beyond read/starred. Each is optional: without it, no paper has that data."""
+
+    tags: Callable[[int], Collection[str]] | None = None
+    note: Callable[[int], str | None] | None = None
+    """The note's text (or None)."""
+    is_updated: Callable[[int], bool] | None = None
+    watches: Callable[[int], Collection[str]] | None = None
+    """The names of the watch rules the paper matches, folded by `fold_name`."""
+    is_hidden: Callable[[int], bool] | None = None
 
 
 class Result:
@@ -91,10 +110,12 @@ class _Run:
     """The state of one `Query.run`."""
 
     def __init__(self, corpus: Corpus, is_read: Callable[[int], bool] | None,
-                 is_starred: Callable[[int], bool] | None, cancelled: Callable[[], bool] | None) -> None:
+                 is_starred: Callable[[int], bool] | None, cancelled: Callable[[], bool] | None,
+                 lookups: Lookups | None = None) -> None:
         self.c = corpus
         self.is_read = is_read
         self.is_starred = is_starred
+        self.lookups = lookups or Lookups()
         self.cancelled = cancelled
         self.modes: dict[TextTerm, bool] = {}
         self.fuzzy_hits: dict[TextTerm, dict[int, float]] = {}
@@ -136,14 +157,43 @@ class _Run:
                 return []
             self.modes[t] = True
             return self.fuzzy(t, cur)
-        if isinstance(t, (CatTerm, DateTerm, IdTerm)):
+        if isinstance(t, (CatTerm, DateTerm, IdTerm, FieldTerm, FlagTerm)):
             return self.c._filter(t, cur)
-        # StateTerm
-        check = self.is_read if t.kind == "read" else self.is_starred
+        if isinstance(t, MarkTerm):
+            check = self.mark_check(t)
+            if check is None:
+                return list(cur) if t.neg else []
+            neg = t.neg
+            return [i for i in cur if check(i) != neg]
+        check = self.state_check(t.kind)
         if check is None:
             return [] if t.want else list(cur)
         want = t.want
         return [i for i in cur if bool(check(i)) == want]
+
+    def state_check(self, kind: str) -> Callable[[int], bool] | None:
+        """The callback answering ``is:KIND`` (None: no paper is so)."""
+        lk = self.lookups
+        if kind == "read":
+            return self.is_read
+        if kind == "starred":
+            return self.is_starred
+        if kind == "updated":
+            return lk.is_updated
+        if kind == "hidden":
+            return lk.is_hidden
+        source = lk.tags if kind == "tagged" else lk.watches if kind == "watched" else lk.note
+        if source is None:
+            return None
+        return lambda i: bool(source(i))
+
+    def mark_check(self, t: MarkTerm) -> Callable[[int], bool] | None:
+        lk, value = self.lookups, t.value
+        if t.kind == "note":
+            note = lk.note
+            return None if note is None else lambda i: value in fold_name(note(i) or "")
+        source = lk.tags if t.kind == "tag" else lk.watches
+        return None if source is None else lambda i: value in source(i)
 
     # -- exact text matching
 
@@ -216,7 +266,8 @@ class _Run:
         n, f = t.folded, t.fields
         anchored = t.start or t.end
         word = not anchored and _WORD_RE.fullmatch(n) is not None
-        use_index = size >= 512  # a global mask costs milliseconds; a few papers are checked faster
+        # A global mask costs milliseconds; a few papers are checked faster (unless the corpus is small too).
+        use_index = size >= 512 or size * 4 >= c._n
         test = _Tester(c, t)
         test.in_id = bool(f & IDENT) and not anchored and c._id_chars.issuperset(n)
         in_abs = bool(f & ABSTRACT) and c._has_abstracts
@@ -321,7 +372,12 @@ def _clause_cost(clause: Clause, corpus: Corpus) -> tuple[int, int]:
     for t in clause:
         if isinstance(t, (CatTerm, DateTerm, IdTerm)):
             cost = (0, 0)
-        elif isinstance(t, StateTerm):
+        elif isinstance(t, FlagTerm):
+            cost = (0, 1)
+        elif isinstance(t, FieldTerm):
+            # One pass over every author list: after the text terms the word indexes answer.
+            cost = (5, -1) if t.neg else (4, 1)
+        elif isinstance(t, (StateTerm, MarkTerm)):
             cost = (1, 0)
         elif t.neg:
             cost = (5, -len(t.folded))

@@ -7,11 +7,13 @@ The grammar is described in `reader.search` (the package docstring).
 from __future__ import annotations
 
 import calendar
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from ..model import parse_arxiv_id
-from ..text import sanitize
+from ..text import display_title, sanitize
 from .fold import _utf8
 
 
@@ -28,7 +30,7 @@ class QueryError(ValueError):
 
 TITLE, ABSTRACT, IDENT = 1, 2, 4
 PLAIN_FIELDS = TITLE | ABSTRACT | IDENT
-FIELDS = ("ti", "abs", "cat", "id", "date", "is")
+FIELDS = ("ti", "abs", "cat", "id", "date", "is", "au", "co", "tag", "note", "watch")
 MIN_FUZZY = 4
 """Words shorter than this never fall back to fuzzy matching."""
 
@@ -106,12 +108,68 @@ class StateTerm:
     neg: bool = False  # always False: negation is folded into `want`
 
 
-Term = TextTerm | CatTerm | IdTerm | DateTerm | StateTerm
+@dataclass(frozen=True, slots=True)
+class FieldTerm:
+    """``au:`` / ``co:``: a substring of one author's name / of the comments, ignoring case and
+    accents (`fold_name` on both sides)."""
+
+    field: str
+    """``au`` or ``co``."""
+    needle: str
+    neg: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FlagTerm:
+    """A fact of the paper itself: its announce type (``new``, ``cross``, ``replace``) or ``seen``
+    (listed in a digest before the one shown: ``first_seen < date``)."""
+
+    kind: str
+    neg: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MarkTerm:
+    """``tag:NAME``, ``note:WORD``, ``watch:NAME``: the user's own data, answered by callbacks.
+    `value` is a tag name (exact), a folded note needle (substring) or a watch rule name (folded)."""
+
+    kind: str
+    value: str
+    neg: bool = False
+
+
+Term = TextTerm | CatTerm | IdTerm | DateTerm | StateTerm | FieldTerm | FlagTerm | MarkTerm
 Clause = tuple[Term, ...]
 """Alternatives joined by ``|``."""
 
 _STATES = {"read": ("read", True), "unread": ("read", False),
-           "starred": ("starred", True), "unstarred": ("starred", False)}  # fmt: skip
+           "starred": ("starred", True), "unstarred": ("starred", False),
+           "tagged": ("tagged", True), "noted": ("noted", True), "updated": ("updated", True),
+           "watched": ("watched", True), "hidden": ("hidden", True)}  # fmt: skip
+_FLAGS = ("new", "cross", "replace", "seen")
+STATE_WORDS = (*_STATES, *_FLAGS)
+"""Every word ``is:`` takes."""
+
+
+def fold_name(text: str) -> str:
+    """Casefolded, accents removed (TeX ones too), whitespace runs as one space: how
+    ``au:``/``co:``/``note:`` compare (``Schmidhuber`` = ``schmidhuber``, ``Jürgen`` =
+    ``J\\"urgen`` = ``jurgen``)."""
+    if "\\" in text or "&" in text:
+        text = display_title(text)  # TeX accents and entities as in the digests: G\\"odel is Gödel
+    if text.isascii():
+        folded = text.casefold()
+        if "  " in folded or not folded.isprintable() or folded.strip() != folded:
+            folded = " ".join(folded.split())
+        return folded
+    return _fold_accents(text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_accents(text: str) -> str:
+    # Names repeat from paper to paper: the decomposition is remembered.
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
 
 
 # ----------------------------------------------------------------------------------------- parser
@@ -184,7 +242,7 @@ class _Parser:
             if name not in FIELDS:
                 col = self.p + 1
                 raise QueryError(
-                    f'unknown field "{name}:" at column {col} (fields: ti: abs: cat: id: date: is:)', col
+                    f'unknown field "{name}:" at column {col} (fields: {" ".join(f + ":" for f in FIELDS)})', col
                 )
             self.p = m.end()
         if name in (None, "ti", "abs"):
@@ -195,20 +253,7 @@ class _Parser:
         norm = folded.rstrip("*") if name == "cat" else _id_prefix(value) if name == "id" else value
         if norm == "":
             raise QueryError(f'empty value for "{name}:" at column {col}', col)
-        if name == "cat":
-            return CatTerm(norm, neg)
-        if name == "id":
-            return IdTerm(norm, neg)
-        if name == "is":
-            state = _STATES.get(folded)
-            if state is None:
-                raise QueryError(
-                    f'unknown state "is:{_show(value)}" (use is:read, is:unread, is:starred, is:unstarred)',
-                    col,
-                )
-            return StateTerm(state[0], state[1] != neg)
-        lo, hi = _date_range(value)
-        return DateTerm(lo, hi, neg)
+        return _field_term(name, value, norm, neg, col)
 
     def value(self, name: str) -> str:
         """A field value: a quoted string or everything up to the next space or `|`."""
@@ -269,6 +314,31 @@ class _Parser:
         case = any(ch.isupper() for ch in body)
         folded = body.casefold()
         return TextTerm(body, fields, case, anchor_start, anchor_end, exact, neg, folded=folded, utf8=_utf8(folded))
+
+
+def _field_term(name: str, value: str, norm: str, neg: bool, col: int) -> Term:
+    """The term of ``name:value`` for the fields other than ti: and abs:."""
+    folded = value.casefold()
+    if name == "cat":
+        return CatTerm(norm, neg)
+    if name == "id":
+        return IdTerm(norm, neg)
+    if name == "is":
+        if folded in _FLAGS:
+            return FlagTerm(folded, neg)
+        state = _STATES.get(folded)
+        if state is None:
+            raise QueryError(f'unknown state "is:{_show(value)}" (is:read, unread, starred, new, tagged, '
+                             "see the README)", col)
+        return StateTerm(state[0], state[1] != neg)
+    if name in ("au", "co"):
+        return FieldTerm(name, fold_name(value), neg)
+    if name == "tag":
+        return MarkTerm("tag", value, neg)
+    if name in ("note", "watch"):
+        return MarkTerm(name, fold_name(value), neg)
+    lo, hi = _date_range(value)
+    return DateTerm(lo, hi, neg)
 
 
 def _id_prefix(value: str) -> str:

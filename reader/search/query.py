@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from .corpus import Corpus, _Cancelled, _intersect
-from .engine import Result, SortedIndices, _clause_cost, _normalize, _Run
+from .engine import Lookups, Result, SortedIndices, _clause_cost, _normalize, _Run
 from .highlight import highlights
 from .language import Clause, Term, TextTerm, clause_within, parse_clauses
 from .ranking import scores as rank_scores
@@ -55,26 +55,29 @@ class Query:
         is_starred: Callable[[int], bool] | None = None,
         rank: bool = False,
         cancelled: Callable[[], bool] | None = None,
+        lookups: Lookups | None = None,
     ) -> Result:
         """Match every paper of `corpus` (or only `candidates`). `is_read`/`is_starred` take a
-        paper index; without them nothing is read or starred. `cancelled` is polled every few
+        paper index; without them nothing is read or starred; `lookups` answers tags, notes,
+        watch rules, updated and hidden the same way. `cancelled` is polled every few
         thousand papers; when it returns True the run stops with ``complete=False``."""
         with corpus._lock:
             corpus._busy += 1
         try:
-            return self._run(corpus, candidates, is_read, is_starred, rank, cancelled)
+            return self._run(corpus, candidates, is_read, is_starred, rank, cancelled, lookups)
         finally:
             with corpus._lock:
                 corpus._busy -= 1
 
     def _run(self, corpus: Corpus, candidates: Sequence[int] | None, is_read: Callable[[int], bool] | None,
-             is_starred: Callable[[int], bool] | None, rank: bool, cancelled: Callable[[], bool] | None) -> Result:
+             is_starred: Callable[[int], bool] | None, rank: bool, cancelled: Callable[[], bool] | None,
+             lookups: Lookups | None = None) -> Result:
         n = len(corpus)
         cur: Sequence[int] = range(n) if candidates is None else _normalize(candidates, n)
         if self.is_empty:
             idx = SortedIndices(cur)
             return Result(idx, [1.0] * len(idx))
-        state = _Run(corpus, is_read, is_starred, cancelled)
+        state = _Run(corpus, is_read, is_starred, cancelled, lookups)
         # Many candidates narrow little; the whole-corpus caches do better, then one intersection.
         late = None
         if candidates is not None and len(cur) * 2 > n and len(cur) != n:

@@ -21,9 +21,10 @@ from ..model import Paper
 from ..text import display_text, display_title
 from .fold import _fold_search
 from .index import _Segment, _text_tokens, _tokens
+from .language import fold_name
 
-_FORMAT = 2
-"""Bump when a part's cache form, the display text or the tokenising changes."""
+_FORMAT = 3
+"""Bump when a part's cache form, the display text or the tokenising changes (3: the authors column)."""
 
 
 class Stopped(Exception):
@@ -35,7 +36,8 @@ class Part:
     abstracts (line breaks as spaces; the paper's own string whenever it needs no change), and
     the word indexes of titles and abstracts once built (`index_titles`, `index_abstracts`)."""
 
-    __slots__ = ("papers", "tdisp", "tfold", "atext", "tindex", "aindex", "has_abstracts", "saved", "_lock")
+    __slots__ = ("papers", "tdisp", "tfold", "atext", "tindex", "aindex", "has_abstracts", "saved", "_lock",
+                 "_authors")
 
     def __init__(self, papers: Sequence[Paper], tdisp: list[str], tfold: list[str], atext: list[str]) -> None:
         self.papers = papers
@@ -48,6 +50,15 @@ class Part:
         self.saved = False
         """Its cache entry holds everything it has."""
         self._lock = threading.Lock()
+        self._authors: list[str] | None = None
+
+    def authors_folded(self) -> list[str]:
+        """Each row's authors for ``au:``: one name a line, folded by `fold_name` (made once)."""
+        got = self._authors
+        if got is None:
+            got = ["\n".join(map(fold_name, p.authors)) if p.authors else "" for p in self.papers]
+            self._authors = got
+        return got
 
     @classmethod
     def build(cls, papers: Sequence[Paper], titles: Sequence[str] | None = None) -> Part:
@@ -84,12 +95,18 @@ class Part:
             out.tindex = _Segment.merged([g for g in tsegs if g is not None], shift=7)
         if out.has_abstracts and all(p.aindex is not None or not p.has_abstracts for p in parts):
             out.aindex = _Segment.merged([p.aindex or _Segment(0, len(p), repeat(set(), len(p))) for p in parts])
+        if all(p._authors is not None for p in parts):
+            out._authors = list(chain.from_iterable(p._authors or () for p in parts))
         return out
 
     def rebind(self, papers: Sequence[Paper]) -> Part:
         """This part for another list of the same papers (the file read again, unchanged)."""
         other = Part(papers, self.tdisp, self.tfold, self.atext)
         other.tindex, other.aindex, other.saved = self.tindex, self.aindex, self.saved
+        if all(a.authors == b.authors for a, b in zip(papers, self.papers, strict=True)):
+            other._authors = self._authors
+        else:
+            other.saved = False
         return other
 
     @property
@@ -125,7 +142,8 @@ class Part:
 
     def encode(self, w: ColumnWriter) -> None:
         papers = self.papers
-        w.ints([_FORMAT, len(papers), _crc(papers)])
+        w.ints([_FORMAT, len(papers), _crc(papers), _authors_crc(papers)])
+        w.strings(self.authors_folded())
         w.optional_strings([None if d == p.title else d for d, p in zip(self.tdisp, papers, strict=True)])
         w.optional_strings([None if f is d else f for f, d in zip(self.tfold, self.tdisp, strict=True)])
         w.optional_strings([None if a is p.abstract else a for a, p in zip(self.atext, papers, strict=True)])
@@ -136,16 +154,18 @@ class Part:
     def decode(cls, r: ColumnReader, papers: Sequence[Paper]) -> Part:
         """The part `encode` wrote for these papers. Raises CacheMiss (only) when it cannot be."""
         head = r.ints()
-        if list(head) != [_FORMAT, len(papers), _crc(papers)]:
+        if list(head) != [_FORMAT, len(papers), _crc(papers), _authors_crc(papers)]:
             raise CacheMiss("another format or other papers")
+        authors = r.strings()
         tdisp_, tfold_, atext_ = r.optional_strings(), r.optional_strings(), r.optional_strings()
         n = len(papers)
-        if not len(tdisp_) == len(tfold_) == len(atext_) == n:
+        if not len(tdisp_) == len(tfold_) == len(atext_) == len(authors) == n:
             raise CacheMiss("damaged")
         tdisp = [p.title if d is None else d for d, p in zip(tdisp_, papers, strict=True)]
         tfold = [d if f is None else f for f, d in zip(tfold_, tdisp, strict=True)]
         atext = [(p.abstract or "") if a is None else a for a, p in zip(atext_, papers, strict=True)]
         part = cls(papers, tdisp, tfold, atext)
+        part._authors = authors
         part.tindex = _decode_segment(r, n)
         part.aindex = _decode_segment(r, n)
         r.end()
@@ -156,6 +176,11 @@ class Part:
 def _crc(papers: Sequence[Paper]) -> int:
     """A cheap check that a cached part belongs to these papers."""
     return zlib.crc32("\x00".join(p.title for p in papers).encode("utf-8", "surrogatepass"))
+
+
+def _authors_crc(papers: Sequence[Paper]) -> int:
+    """A cheap check that a cached authors column belongs to these papers."""
+    return zlib.crc32("\x00".join("\x01".join(p.authors) for p in papers).encode("utf-8", "surrogatepass"))
 
 
 def _encode_segment(w: ColumnWriter, seg: _Segment | None) -> None:

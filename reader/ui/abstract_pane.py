@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.segment import Segment
 from rich.style import Style as RichStyle
 from textual.binding import BindingType
+from textual.color import Color, ColorParseError
 from textual.content import Content, Span
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -21,8 +22,9 @@ from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual
 
+from ..keeping import PaperFacts
 from ..model import Paper, abs_url, pdf_url
-from ..text import display_text
+from ..text import display_text, display_title, sanitize
 from .keys import movement_bindings
 
 if TYPE_CHECKING:
@@ -47,31 +49,92 @@ def paper_urls(paper: Paper) -> tuple[str | None, str | None]:
     return safe_url(paper.pdf_url), None
 
 
+ANNOUNCE_LABELS = {"new": "new", "cross": "cross-list", "replace": "replacement"}
+COMPACT_HEIGHT = 20
+"""A pane shorter than this folds its header (issue 14): authors on one line before the
+abstract (all of them after it), no blank lines, links and comments after the abstract."""
+
+
+def _line(text: str) -> str:
+    """Untrusted text for one line: no escape sequences, no line breaks."""
+    return " ".join(sanitize(text).split())
+
+
+def _authors_short(authors: Sequence[str]) -> str:
+    if len(authors) <= 3:
+        return ", ".join(authors)
+    return f"{', '.join(authors[:3])}, … ({len(authors)} authors, all below)"
+
+
+def _why(facts: PaperFacts) -> Content:
+    """The watch rules that fired, each in its colour, and the total score: the "why"."""
+    parts: list[Content | str | tuple[str, str | Style]] = [("◆ ", "$text-accent")]
+    for k, rule in enumerate(facts.fired):
+        if k:
+            parts.append(" · ")
+        parts.append((_line(rule.name), rule_style(rule.color)))
+        parts.append((f" {rule.weight:+g}", "$text-muted"))
+    if len(facts.fired) > 1:
+        parts.append((f" = {facts.score:g}", "bold"))
+    return Content.assemble(*parts)
+
+
+def rule_style(color: str | None) -> str | Style:
+    """A rule's configured colour as a style (a theme variable or a colour), else the theme's accent."""
+    if color is None:
+        return "bold $text-accent"
+    if color.startswith("$"):
+        return f"bold {color}"
+    try:
+        return Style(foreground=Color.parse(color), bold=True)
+    except ColorParseError:
+        return "bold $text-accent"
+
+
+def _meta(paper: Paper, read: bool, starred: bool, facts: PaperFacts | None) -> str:
+    facts_line = [f"{paper.id}{'v' + paper.version if paper.version else ''}" if paper.id else "no arXiv identifier"]
+    cats = list(paper.categories) or ([paper.category] if paper.category else [])
+    if paper.primary_category and paper.primary_category in cats:
+        cats.remove(paper.primary_category)
+        cats.insert(0, paper.primary_category)
+    if cats:
+        facts_line.append(", ".join(cats))
+    if paper.date:
+        facts_line.append(paper.date)
+    if paper.announce:
+        facts_line.append(ANNOUNCE_LABELS.get(paper.announce, paper.announce))
+    facts_line.append(("read" if read else "unread") + (" · ★ starred" if starred else ""))
+    if facts is not None and facts.seen:
+        facts_line.append(f"seen before: {facts.seen}")
+    return sanitize(" · ".join(facts_line))
+
+
 def paper_content(paper: Paper, title: str, abstract: str, *, read: bool, starred: bool,
-                  title_spans: Spans = (), abstract_spans: Spans = ()) -> Content:
-    """The pane's text for one paper. `title` and `abstract` are display text."""
+                  title_spans: Spans = (), abstract_spans: Spans = (), facts: PaperFacts | None = None,
+                  compact: bool = False) -> Content:
+    """The pane's text for one paper. `title` and `abstract` are display text; every other
+    string (authors, comments, tags, the note, rule names) is sanitised and never markup."""
     match = "bold underline $text-warning"
     head = Content(title or "(no title)")
     if title_spans:
         head = head.add_spans([Span(s, e, match) for s, e in title_spans if 0 <= s < e <= len(head)])
     head = head.stylize("bold")
-    facts = [f"{paper.id}{'v' + paper.version if paper.version else ''}" if paper.id else "no arXiv identifier"]
-    if paper.categories:
-        facts.append(", ".join(paper.categories))
-    elif paper.category:
-        facts.append(paper.category)
-    if paper.date:
-        facts.append(paper.date)
-    if paper.number is not None:
-        facts.append(f"#{paper.number}")
-    status = ("read" if read else "unread") + (" · ★ starred" if starred else "")
-    pdf, page = paper_urls(paper)
+    gap = "\n" if compact else "\n\n"
     parts: list[Content | str | tuple[str, str | Style]] = [
-        head, "\n", (" · ".join(facts), "$text-muted"), "\n", (status, "$text-muted"), "\n\n"]
-    for label, url in (("PDF   ", pdf), ("Page  ", page)):
-        if url:
-            parts += [(label, "$text-muted"), (url, Style(link=url, underline=True)), "\n"]
-    parts.append("\n")
+        head, "\n", (_meta(paper, read, starred, facts), "$text-muted"), "\n"]
+    authors = [display_title(a) for a in paper.authors]
+    if authors:
+        parts += [(_authors_short(authors) if compact else ", ".join(authors), "italic"), "\n"]
+    if facts is not None and (facts.fired or facts.tags):
+        if facts.fired:
+            parts.append(_why(facts))
+        if facts.tags:
+            parts += ["  " if facts.fired else "", ("tags: ", "$text-muted"),
+                      (", ".join(_line(t) for t in facts.tags), "$text-accent")]
+        parts.append("\n")
+    if not compact:
+        parts += _links(paper)
+    parts.append(gap[1:])
     body = Content(abstract or "(no abstract)")
     from .hyperlinks import link_spans  # here: hyperlinks uses this module's safe_url
 
@@ -79,7 +142,36 @@ def paper_content(paper: Paper, title: str, abstract: str, *, read: bool, starre
     if abstract_spans:
         body = body.add_spans([Span(s, e, match) for s, e in abstract_spans if 0 <= s < e <= len(body)])
     parts.append(body)
+    tail = _tail(paper, facts, authors, compact)
+    if tail:
+        parts += ["\n\n", *tail]
     return Content.assemble(*parts)
+
+
+def _tail(paper: Paper, facts: PaperFacts | None, authors: list[str],
+          compact: bool) -> list[Content | str | tuple[str, str | Style]]:
+    """What follows the abstract: the whole author list when folded, comments, the note, links."""
+    tail: list[Content | str | tuple[str, str | Style]] = []
+    if compact and len(authors) > 3:
+        tail += [("Authors: ", "$text-muted"), (", ".join(authors), "italic"), "\n"]
+    if paper.comments:
+        tail += [("Comments: ", "$text-muted"), display_title(paper.comments), "\n"]
+    if facts is not None and facts.note is not None:
+        earlier = facts.earlier_notes
+        label = "Note" + (f" ({earlier} earlier version{'s' * (earlier != 1)})" if earlier else "") + ":"
+        tail += [(label, "bold $text-accent"), "\n", sanitize(facts.note), "\n"]
+    if compact:
+        tail += _links(paper)
+    return tail
+
+
+def _links(paper: Paper) -> list[Content | str | tuple[str, str | Style]]:
+    pdf, page = paper_urls(paper)
+    out: list[Content | str | tuple[str, str | Style]] = []
+    for label, url in (("PDF   ", pdf), ("Page  ", page)):
+        if url:
+            out += [(label, "$text-muted"), (url, Style(link=url, underline=True)), "\n"]
+    return out
 
 
 class AbstractPane(ScrollView, can_focus=True):
@@ -114,16 +206,24 @@ class AbstractPane(ScrollView, can_focus=True):
         self._strips: list[Strip] | None = None
         self._strips_width = -1
         self._styles: dict[tuple, RichStyle] = {}
+        self._shown: tuple | None = None
+        """What `show_paper` was given, to fold or unfold the header when the pane is resized."""
+
+    @property
+    def compact(self) -> bool:
+        return 0 < self.size.height < COMPACT_HEIGHT
 
     def show_paper(self, paper: Paper | None, title: str = "", *, read: bool = False, starred: bool = False,
-                   query: Query | None = None) -> None:
+                   query: Query | None = None, facts: PaperFacts | None = None) -> None:
         """Show one paper (`title` is its display title), with the query's matches highlighted."""
         if paper is None:
+            self._shown = None
             self.show(Content(""))
             return
+        self._shown = (paper, title, read, starred, query, facts, self.compact)
         abstract = display_text(paper.abstract)
         self.show(paper_content(
-            paper, title, abstract, read=read, starred=starred,
+            paper, title, abstract, read=read, starred=starred, facts=facts, compact=self.compact,
             title_spans=query.highlights(title, "title") if query is not None else (),
             abstract_spans=query.highlights(abstract, "abstract") if query is not None else ()))
 
@@ -200,6 +300,13 @@ class AbstractPane(ScrollView, can_focus=True):
         return selection.extract("\n".join(lines)), "\n"
 
     def on_resize(self) -> None:
+        shown = self._shown
+        if shown is not None and shown[-1] != self.compact:
+            paper, title, read, starred, query, facts, _ = shown
+            y = self.scroll_y
+            self.show_paper(paper, title, read=read, starred=starred, query=query, facts=facts)
+            self.scroll_to(y=y, animate=False, immediate=True)
+            return
         self._strips = None
         self._layout_lines()
 

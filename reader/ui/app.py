@@ -31,7 +31,7 @@ from ..library import ParseCache, default_cache_dir
 from ..loader import open_library
 from ..session import Reread, Session
 from ..text import sanitize
-from . import links
+from . import keep_wiring, links
 from .abstract_pane import AbstractPane
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
@@ -138,6 +138,7 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         marks = self.session.marks
         self.paper_list.is_read = marks.is_read  # the session updates the flags in place
         self.paper_list.is_starred = marks.is_starred
+        keep_wiring.start(self)
         self.paper_list.focus()
         self._update_status()
         self.handoff_mount()  # selection column, fetch_on_start
@@ -189,6 +190,7 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
     def on_corpus_ready(self, message: CorpusReady) -> None:
         self.corpus = message.corpus
         self.idle_gc.raise_threshold()  # here, on the event loop, so that on_unmount surely restores it
+        keep_wiring.corpus_ready(self, message.corpus)
         if self._pending_filter is not None:
             text, self._pending_filter = self._pending_filter, None
             self._start_filter(text)
@@ -219,7 +221,8 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         session, key = self.session, self.session.keys[index]
         self.abstract_pane.show_paper(session.papers[index], session.titles[index], query=session.query,
                                       read=session.marks.confirmed(key, "read"),
-                                      starred=session.marks.confirmed(key, "starred"))
+                                      starred=session.marks.confirmed(key, "starred"),
+                                      facts=keep_wiring.facts(self, index))
 
     def _dwell_done(self, index: int) -> None:
         if self.paper_list.selected == index:
@@ -239,6 +242,7 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         self._after_state_change(self.session.settle(message.report))
 
     def _after_state_change(self, keys: set[str] | None) -> None:
+        keep_wiring.marks_changed(self)
         self.paper_list.refresh_keys(keys, self.session.keys)
         self.refresh_navigator()
         self._update_status()
@@ -359,10 +363,7 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
             self.filter_bar.value = ""
 
     def action_toggle_rank(self) -> None:
-        self.session.rank = not self.session.rank
-        self.say("Ranking by match score." if self.session.rank else "Digest order.")
-        if self.filter_bar.value.strip():
-            self._start_filter(self.filter_bar.value)
+        keep_wiring.cycle_order(self)  # digest order, match score, watch score
         self._update_status()
 
     def action_saved_query(self, slot: int) -> None:
@@ -407,7 +408,7 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
             query_text=session.filter.text, query_error=session.filter.error, **self.handoff_status(),
-            **self.view_status())
+            **self.view_status(), order=session.keep.order, hidden=session.hidden_shown)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""

@@ -33,7 +33,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("o", "open_pdf", "Open PDF", id="app.open_pdf", tooltip="Open the PDF in the browser"),
     Binding("y", "copy_url", "Copy URL", id="app.copy_url", tooltip="Copy the abstract page URL (OSC 52)"),
     Binding("S", "toggle_rank", "Rank", show=False, id="app.toggle_rank",
-            tooltip="Toggle ranking by match score"),
+            tooltip="Cycle the order: digest order, match score, watch score"),
     Binding("escape", "clear_filter", "Clear filter", show=False, id="app.clear_filter"),
     Binding("ctrl+s", "save_query", "Save query", show=False, id="app.save_query",
             tooltip="Save the filter on the next free digit"),

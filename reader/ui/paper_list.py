@@ -23,7 +23,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..keeping import Keeping
 from ..model import Paper
+from ..seen import listed_again
+from ..text import display_title
 from .keys import movement_bindings
 
 UNREAD_MARK = "●"
@@ -31,6 +34,13 @@ READ_MARK = " "
 STAR_MARK = "★"
 SELECTED_MARK = "✓"
 """Drawn in the column before the number (the space there) for a selected paper."""
+WATCH_MARK = "◆"
+"""A watch rule matches (in the colour of its heaviest rule)."""
+SEEN_MARK = "↻"
+"""Listed in an earlier digest too (seen before)."""
+AUTHOR_WIDTH = 18
+AUTHOR_MIN_TITLE = 48
+"""The first author is shown when the title keeps at least this many columns."""
 
 Highlighter = Callable[[str], Sequence[tuple[int, int]]]
 
@@ -54,6 +64,9 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--star",
         "paper-list--empty",
         "paper-list--selected",
+        "paper-list--watch",
+        "paper-list--seen",
+        "paper-list--author",
     }
 
     DEFAULT_CSS = """
@@ -77,6 +90,9 @@ class PaperList(ScrollView, can_focus=True):
     PaperList > .paper-list--star { color: $text-warning; }
     PaperList > .paper-list--empty { color: $text-muted; }
     PaperList > .paper-list--selected { color: $text-success; text-style: bold; }
+    PaperList > .paper-list--watch { color: $text-accent; text-style: bold; }
+    PaperList > .paper-list--seen { color: $text-muted; }
+    PaperList > .paper-list--author { color: $text-muted; }
     """
 
     class Highlighted(Message):
@@ -106,6 +122,10 @@ class PaperList(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple, Strip] = LRUCache(256)  # a few screens: strips are heavy for the GC
         self._styles_key: object = None
         self._styles: dict[str, Style] = {}
+        self.keep: Keeping | None = None
+        """Watch rules' answers (the marker column) when there are watch rules."""
+        self._seen_column = False
+        self._rule_styles: dict[str | None, Style] = {}
 
     # -- data -------------------------------------------------------------------------------
 
@@ -114,6 +134,7 @@ class PaperList(ScrollView, can_focus=True):
         self.titles = titles
         numbers = [p.number for p in papers[:10000] if p.number is not None]
         self._number_width = len(str(max(numbers))) if numbers else 0
+        self._seen_column = any(map(listed_again, papers[:20000]))
         self.set_rows(range(len(papers)), keep=None)
 
     def set_rows(self, rows: Sequence[int], keep: int | None = None,
@@ -275,6 +296,7 @@ class PaperList(ScrollView, can_focus=True):
             self._styles["base"] = self.rich_style
             self._styles_key = key
             self._cache.clear()
+            self._rule_styles = {}
         return self._styles[name]
 
     def render_line(self, y: int) -> Strip:
@@ -291,7 +313,7 @@ class PaperList(ScrollView, can_focus=True):
         read = self.is_read(index)
         starred = self.is_starred(index)
         selected = self.is_selected(index)
-        key = (index, width, is_cursor, read, starred, self.has_focus, selected)
+        key = (index, width, is_cursor, read, starred, self.has_focus, selected, id(self._matches()))
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render_row(index, width, is_cursor, read, starred, base, selected)
@@ -308,18 +330,59 @@ class PaperList(ScrollView, can_focus=True):
         head = f"{READ_MARK if read else UNREAD_MARK}"
         segments = [Segment(head, style),
                     Segment(STAR_MARK if starred else " ", style + self._style("paper-list--star")),
+                    *self._marker_segments(index, paper, style),
                     Segment(SELECTED_MARK if selected else " ", style + self._style("paper-list--selected")),
                     Segment(f"{number:>{self._number_width}} " if self._number_width else "", style)]
         used = sum(len(s.text) for s in segments)
         ident = paper.id or ""
         show_id = ident and width - used >= 24 + len(ident)
         title_width = max(width - used - (len(ident) + 2 if show_id else 0), 0)
+        author = first_author(paper) if title_width - AUTHOR_WIDTH - 2 >= AUTHOR_MIN_TITLE else ""
+        if author:
+            title_width -= AUTHOR_WIDTH + 2
         title = self.titles[index] if index < len(self.titles) else paper.title
         segments.extend(self._title_segments(title, title_width, style))
+        if author:
+            segments.append(Segment("  " + set_cell_size(author, AUTHOR_WIDTH),
+                                    style + self._style("paper-list--author")))
         if show_id:
             segments.append(Segment("  ", style))
             segments.append(Segment(ident, style + self._style("paper-list--id")))
         return Strip(segments).adjust_cell_length(width, style).simplify()
+
+    def _matches(self) -> object:
+        return self.keep.matches if self.keep is not None else None
+
+    def _marker_segments(self, index: int, paper: Paper, style: Style) -> list[Segment]:
+        """The watch marker (when there are watch rules) and the seen-before marker columns."""
+        out = []
+        keep = self.keep
+        if keep is not None and keep.rules.watch:
+            m = keep.matches
+            fired = m.fired(index) if m is not None and index < m.n else []
+            if fired:
+                out.append(Segment(WATCH_MARK, style + self._rule_style(fired[0].color)))
+            else:
+                out.append(Segment(" ", style))
+        if self._seen_column:
+            seen = listed_again(paper)
+            out.append(Segment(SEEN_MARK if seen else " ", style + self._style("paper-list--seen")))
+        return out
+
+    def _rule_style(self, color: str | None) -> Style:
+        """A rule's colour: its configured one (a colour or a theme variable), else the theme's."""
+        self._style("base")  # a theme change clears the cache below too
+        got = self._rule_styles.get(color)
+        if got is None:
+            got = self._style("paper-list--watch")
+            if color is not None:
+                value = self.app.get_css_variables().get(color[1:]) if color.startswith("$") else color
+                try:
+                    got = Style(color=value, bold=True) if value else got
+                except Exception:  # noqa: BLE001 - a colour rich cannot read: the theme's
+                    got = self._style("paper-list--watch")
+            self._rule_styles[color] = got
+        return got
 
     def _title_segments(self, title: str, width: int, style: Style) -> list[Segment]:
         if width <= 0:
@@ -341,3 +404,20 @@ class PaperList(ScrollView, can_focus=True):
         if pos < len(title):
             out.append(Segment(title[pos:], style))
         return out
+
+
+def first_author(paper: Paper) -> str:
+    """``Liu et al.`` (the family name: the last word of the first author's name), or ""."""
+    if not paper.authors:
+        return ""
+    words = display_title(paper.authors[0]).split()
+    if not words:
+        return ""
+    name = words[-1]
+    return name + (" et al." if len(paper.authors) > 2 else f" & {_last(paper.authors[1])}"
+                   if len(paper.authors) == 2 else "")
+
+
+def _last(name: str) -> str:
+    words = display_title(name).split()
+    return words[-1] if words else "?"

@@ -17,7 +17,8 @@ class StatusBar(Static):
     def show(self, source: str, *, progress: tuple[int, int] | None = None, papers: int = 0,
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
              query_error: str | None = None, selected: int = 0, selected_hidden: int = 0,
-             activity: str = "", view: str = "", position: int = 0, hint: str = "") -> None:
+             activity: str = "", view: str = "", position: int = 0, hint: str = "", order: str = "digest",
+             hidden: int = 0) -> None:
         """Assemble and draw the line; `progress` (files done, total) while still loading; `view`
         (the navigator row shown) and `position` (1-based cursor row) once loaded; `hint` last."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
@@ -26,11 +27,15 @@ class StatusBar(Static):
             parts.append(f" · loading {done}/{total} files" if total else " · loading…")
         else:
             parts.append(f" · {papers:,} paper{'s' * (papers != 1)} · {shown:,} shown · {unread:,} unread")
-            if ranked:
+            if hidden:
+                parts.append(f" · {hidden:,} hidden")
+            if order == "watch":
+                parts.append(" · by watch score")
+            elif ranked or order == "match":
                 parts.append(" · ranked")
             if selected:
-                hidden = f" ({selected_hidden:,} hidden by the filter)" if selected_hidden else ""
-                parts.append((f" · {selected:,} selected{hidden}", "bold $text-success"))
+                by_filter = f" ({selected_hidden:,} hidden by the filter)" if selected_hidden else ""
+                parts.append((f" · {selected:,} selected{by_filter}", "bold $text-success"))
             if query_error:
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
