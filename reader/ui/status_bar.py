@@ -16,8 +16,9 @@ class StatusBar(Static):
 
     def show(self, source: str, *, progress: tuple[int, int] | None = None, papers: int = 0,
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
-             query_error: str | None = None) -> None:
-        """Assemble and draw the line; `progress` (files done, total) while still loading."""
+             query_error: str | None = None, streaming: tuple[int, int] | None = None, arrived: str = "") -> None:
+        """Assemble and draw the line; `progress` (files done, total) while still loading, `streaming`
+        (the same) while older digests arrive after the first screen, `arrived` what a reload brought."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
         if progress is not None:
             done, total = progress
@@ -30,6 +31,11 @@ class StatusBar(Static):
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
+            if streaming is not None:
+                parts.append(f" · loading {streaming[0]:,}/{streaming[1]:,} digests"
+                             + ("; filter over what is loaded" if query_text.strip() else ""))
+            elif arrived:
+                parts.append(f" · {sanitize(arrived)}")
         self.line = Content.assemble(*parts)
         # One line, always: no layout pass needed (it would cost ~20 ms a keystroke here).
         self.update(self.line, layout=False)
