@@ -4,10 +4,11 @@ No UI here: the app runs `open_library` in a worker thread and passes callbacks 
 messages. The order is what makes the first screen fast: the files are sorted newest first (by
 the date in their name, then mtime: DECISIONS, "What a digest is"), the newest day's digests are
 parsed and shown first (`loaded`), then the older ones in batches, newest to oldest, each batch
-growing the rows and the search corpus (`arrived`; batches double in size, so re-merging costs
-about twice one merge in all). Then the full corpus (`corpus_ready`), the caches for the next
-start and the word indexes. `LibraryFiles.reload` is live reload: a new or changed digest is read
-(its search segment alone is built), a deleted one dropped.
+growing the rows and the search corpus (`arrived`; each batch makes the loaded files four
+times as many, so re-merging costs about a third more than one merge). Then the full corpus
+(`corpus_ready`), the caches for the next start and the word indexes. `LibraryFiles.reload` is
+live reload: a new or changed digest is read (its search segment alone is built), a deleted one
+dropped.
 
 Rows are always in the order of a plain `library.load` of the files loaded so far, so the last
 batch gives exactly what loading everything at once gives.
@@ -32,7 +33,7 @@ from .session import Prepared, Session
 
 if TYPE_CHECKING:
     from .search import Corpus
-    from .search.store import FileRows, SegmentStore
+    from .search.store import SegmentStore
 
 PROGRESS_SECONDS = 0.1
 """Loading progress is reported at most this often (and once at the end)."""
@@ -118,12 +119,6 @@ class LibraryFiles:
             lib = assemble(loads, self.named, self.diagnostics, self.cache)
         return lib
 
-    def rows(self) -> list[FileRows]:
-        """(path, stamp, papers) of the files read so far, newest first (for `SegmentStore.corpus`)."""
-        with self.lock:
-            loads = [fl for f in reversed(self.order) if (fl := self.loads.get(os.path.abspath(f))) is not None]
-        return [(os.path.abspath(fl.path), fl.stamp, fl.result.papers) for fl in loads]
-
     def save_cache(self) -> None:
         with self.lock:
             todo, self.unsaved = self.unsaved, []
@@ -156,9 +151,14 @@ def digest_label(fl: FileLoad) -> str:
     return labels[0] + (f" and {len(labels) - 1} more" if len(labels) > 1 else "")
 
 
+GROWTH = 4
+"""Each batch of older digests makes the loaded files this many times as many: the rows and the
+corpus are rebuilt a logarithmic number of times, costing 1/(GROWTH-1) more than one build."""
+
+
 def batches(files: Sequence[Path]) -> Iterable[list[Path]]:
     """`files` (newest first) in batches: the newest day's digests (same date in the name), then
-    batches as large as everything before them (so the rows are rebuilt a logarithmic number of times)."""
+    batches `GROWTH - 1` times as large as everything before them."""
     if not files:
         return
     newest = name_date(files[0])
@@ -168,7 +168,7 @@ def batches(files: Sequence[Path]) -> Iterable[list[Path]]:
     yield list(files[:first])
     done = first
     while done < len(files):
-        size = max(done, 1)
+        size = max(done * (GROWTH - 1), 1)
         yield list(files[done:done + size])
         done += size
 
@@ -241,8 +241,9 @@ def _opened(files: LibraryFiles, segments: SegmentStore | None, store: MarkStore
             started: float, done: int, total: int) -> Opened:
     """The rows of the files read so far and (with `segments`) a corpus over exactly them."""
     library = files.library()
-    prepared = Session.prepare(library.papers, store)
-    corpus = None if segments is None else segments.corpus(library.papers, files.rows())
+    # Merged groups from the cache where the loaded files hold a whole group, else per-file parts.
+    corpus = None if segments is None else segments.library_corpus(library)
+    prepared = Session.prepare(library.papers, store, None if corpus is None else corpus.titles)
     return Opened(library, prepared, store, warnings, time.perf_counter() - started, corpus, done, total)
 
 
@@ -253,8 +254,8 @@ def reload_library(files: LibraryFiles, segments: SegmentStore, store: MarkStore
     started = time.perf_counter()
     arrived = files.reload(changed, deleted)
     library = files.library()
-    prepared = Session.prepare(library.papers, store)
     corpus = segments.library_corpus(library)
+    prepared = Session.prepare(library.papers, store, corpus.titles)
     corpus.prepare(stop)
     files.save_cache()
     segments.save(stop)

@@ -124,9 +124,10 @@ class Session:
         self.marks.store = store
 
     @staticmethod
-    def prepare(papers: Sequence[Paper], store: MarkStore | None) -> Prepared:
-        """Display titles, the key index and the flags (in a worker: 0.1-0.3 s at 100k papers)."""
-        titles = [display_title(p.title) for p in papers]
+    def prepare(papers: Sequence[Paper], store: MarkStore | None, titles: Sequence[str] | None = None) -> Prepared:
+        """Display titles (unless given: a corpus has them), the key index and the flags (in a
+        worker: 0.1-0.3 s at 100k papers)."""
+        titles = [display_title(p.title) for p in papers] if titles is None else list(titles)
         index = KeyIndex([p.key for p in papers])
         read, starred = index.flags(store)
         return Prepared(papers, titles, index, read, starred)

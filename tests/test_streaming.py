@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reader.devtools.generate import generate
-from reader.library import load, newest_first
+from reader.library import ParseCache, load, newest_first
 from reader.loader import LibraryFiles, Opened, batches, open_library, reload_library
 from reader.marks import WriteReport
 from reader.search import Corpus
@@ -46,10 +46,10 @@ def day(folder: Path, date: str) -> Path:
     return found
 
 
-def stream(folder: Path, store: StateStore, cache: object = None) -> tuple[list[Opened], list[Corpus]]:
+def stream(folder: Path, store: StateStore, cache: ParseCache | None = None) -> tuple[list[Opened], list[Corpus]]:
     shown: list[Opened] = []
     corpora: list[Corpus] = []
-    open_library([str(folder)], None, store, progress=lambda d, t: None, loaded=shown.append,
+    open_library([str(folder)], cache, store, progress=lambda d, t: None, loaded=shown.append,
                  arrived=shown.append, corpus_ready=corpora.append, stop=threading.Event())
     return shown, corpora
 
@@ -73,11 +73,11 @@ def test_newest_first_orders_by_the_date_in_the_name_then_mtime(tmp_path: Path) 
                      "notes.md"]
 
 
-def test_batches_start_with_the_newest_day_and_double() -> None:
+def test_batches_start_with_the_newest_day_and_grow_fourfold() -> None:
     files = [Path(f"a-2019-01-{d:02d}-{c}.md") for d in range(20, 0, -1) for c in "xy"]
     got = list(batches(files))
     assert got[0] == files[:2]  # both digests of the newest day
-    assert [len(b) for b in got] == [2, 2, 4, 8, 16, 8]
+    assert [len(b) for b in got] == [2, 6, 24, 8]
     assert [f for b in got for f in b] == files
 
 
@@ -96,6 +96,8 @@ def test_the_newest_digest_shows_first_and_the_rest_arrive_newest_to_oldest(fold
     # The last batch is what a plain load of everything gives, row for row.
     assert [p.key for p in shown[-1].prepared.papers] == [p.key for p in load([str(folder)]).papers]
     assert len(corpora) == 1 and corpora[0].papers is shown[-1].prepared.papers
+    # The display titles come from the corpus: the same as made from the papers.
+    assert shown[-1].prepared.titles == Session.prepare(shown[-1].prepared.papers, None).titles
 
 
 def test_each_batch_searches_exactly_its_own_rows(folder: Path, store: StateStore) -> None:
@@ -105,6 +107,20 @@ def test_each_batch_searches_exactly_its_own_rows(folder: Path, store: StateStor
         assert o.corpus is not None and o.corpus.papers is o.prepared.papers
         found = titles_found(o.corpus, f'"{oldest_title}"')
         assert (oldest_title in found) == o.complete
+
+
+def test_with_warm_caches_each_batch_still_searches_exactly_its_rows(folder: Path, store: StateStore,
+                                                                   tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path / "cache")
+    stream(folder, store, cache)  # writes the parse cache, the segments and the merged groups
+    shown, corpora = stream(folder, store, cache)
+    oldest_title = load([str(day(folder, "2019-01-01"))]).papers[5].title
+    for o in shown:
+        assert o.corpus is not None and o.corpus.papers is o.prepared.papers
+        assert (oldest_title in titles_found(o.corpus, f'"{oldest_title}"')) == o.complete
+        assert all(o.corpus.titles[i] == t for i, t in enumerate(o.prepared.titles))
+    assert [p.key for p in shown[-1].prepared.papers] == [p.key for p in load([str(folder)]).papers]
+    assert titles_found(corpora[0], f'"{oldest_title}"') == [oldest_title]
 
 
 def test_marks_apply_to_what_is_loaded(folder: Path, store: StateStore) -> None:
