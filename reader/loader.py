@@ -226,8 +226,9 @@ def open_library(paths: Sequence[str], cache: ParseCache | None, store: MarkStor
         loaded(last)
     library = last.library
     freeze_loaded()
-    # Search segments per digest file: from the cache, only new or changed digests built.
-    corpus = segments.library_corpus(library)
+    # Search segments per digest file: from the cache, only new or changed digests built (the
+    # last batch of a streamed load made this very corpus already).
+    corpus = last.corpus if last.corpus is not None and last.complete else segments.library_corpus(library)
     corpus_ready(corpus)
     # The parse cache after the first screen: the next start is faster, this one no slower.
     files.save_cache()
