@@ -156,8 +156,9 @@ class ReaderApp(App[int]):
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)
-        self.paper_list.empty_message = f"Loading… {message.done}/{message.total} files"
-        self.paper_list.refresh()
+        if not self.session.loaded:  # streaming older digests: the list says "no match", not this
+            self.paper_list.empty_message = f"Loading… {message.done}/{message.total} files"
+            self.paper_list.refresh()
         self._update_status()
 
     def on_loaded(self, message: Loaded) -> None:

@@ -44,6 +44,16 @@ async def test_a_filter_typed_while_loading_covers_the_whole_library_in_the_end(
         assert "loading" not in screen_text(app)
 
 
+async def test_a_filter_matching_nothing_says_so_once_everything_is_loaded(tmp_path: Path) -> None:
+    app = make_app(tmp_path, [library(tmp_path)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"zyzzyva")
+        await wait_ready(app, pilot)
+        assert len(app.papers) == 240 and not app.paper_list.rows
+        text = screen_text(app)
+        assert "No papers match the filter." in text and "Loading" not in text
+
+
 async def test_a_digest_copied_in_appears_with_cursor_filter_and_view_kept(tmp_path: Path) -> None:
     folder = library(tmp_path)
     app = make_app(tmp_path, [folder])
