@@ -63,6 +63,8 @@ class Reread:
 
     flags: tuple[bytearray, bytearray] | None
     messages: list[tuple[str, Severity]]
+    generation: int = 0
+    """The `Session.generation` of the rows the flags are for (rows swapped since: stale flags)."""
 
 
 @dataclass
@@ -195,7 +197,8 @@ class Session:
             return Reread(None, [(f"cannot re-read marks: {err}", "error")])
         # A damaged file found (and repaired) on the way.
         messages: list[tuple[str, Severity]] = [(w, "warning") for w in store.take_warnings()]
-        return Reread(self.marks.index.flags(store) if changed else None, messages)
+        generation = self.generation
+        return Reread(self.marks.index.flags(store) if changed else None, messages, generation)
 
     def take_warnings(self) -> list[str]:
         """What the store found wrong (and repaired) since last asked."""

@@ -260,3 +260,17 @@ def test_swap_rows_drops_a_deleted_current_paper(folder: Path, store: StateStore
     after = reload_library(files, segments, store, [], [gone])
     assert session.swap_rows(after.prepared, after.library, current) is None
     assert session.unread_shown == unread - 20
+
+
+def test_marks_re_read_before_a_swap_are_known_stale(folder: Path, store: StateStore, tmp_path: Path) -> None:
+    shown, _ = stream(folder, store)
+    first, last = shown[0], shown[-1]
+    session = Harness(store).session
+    session.load(first.prepared, first.library)
+    other = StateStore(tmp_path / "state")  # another process marks a paper
+    other.load()
+    other.apply([(first.prepared.papers[0].key, "read", True)])
+    reread = session.reread_marks()
+    assert reread.flags is not None and reread.generation == session.generation
+    session.swap_rows(last.prepared, last.library, 0)
+    assert reread.generation != session.generation  # the app recomputes the flags for the new rows

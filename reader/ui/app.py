@@ -258,6 +258,8 @@ class ReaderApp(App[int]):
     def _refreshed(self, reread: Reread) -> None:
         for message, severity in reread.messages:
             self.say(message, severity)
+        if reread.flags is not None and reread.generation != self.session.generation:  # rows swapped meanwhile
+            reread.flags = self.session.marks.index.flags(self.session.store)
         if reread.flags is not None and self.session.replace_flags(*reread.flags):
             self._after_state_change(None)
 
