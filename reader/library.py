@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +21,9 @@ from .formats import ParseResult, parse_bytes
 from .model import Diagnostic, Digest, Paper
 from .paths import NotReadable, read_regular, unreadable_reason
 
-__all__ = ["DIGEST_SUFFIXES", "Library", "LibraryError", "ParseCache", "bundled_samples", "default_cache_dir",
-           "find_digests", "load", "load_file", "merge_papers"]  # fmt: skip
+__all__ = ["DIGEST_SUFFIXES", "FileLoad", "Library", "LibraryError", "ParseCache", "assemble", "bundled_samples",
+           "default_cache_dir", "find_digests", "load", "load_file", "merge_papers", "named_files",
+           "newest_first"]  # fmt: skip
 
 CacheEntry = tuple[Path, os.stat_result, ParseResult]
 """A parsed file waiting to be written to the cache: (path, its stat, the result)."""
@@ -250,25 +252,77 @@ def load(
     so that the app can show the papers first and write the cache afterwards."""
     paths = list(paths)
     files, diags = find_digests(paths)
-    named = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
-    lib = Library(diagnostics=diags, cache=cache)
-    all_papers: list[Paper] = []
+    named = named_files(paths)
+    unsaved: list[CacheEntry] = []
+    loads: list[FileLoad] = []
     total = len(files)
     for n, f in enumerate(files, 1):
-        result = load_file(f, cache, lib.unsaved if defer_cache_writes else None, lib.stamps)
+        stamps: list[FileStamp] = []
+        result = load_file(f, cache, unsaved if defer_cache_writes else None, stamps)
+        loads.append(FileLoad(f, stamps[0][1], result))
+        if progress is not None:
+            progress(n, total)
+    lib = assemble(loads, named, diags, cache)
+    lib.unsaved = unsaved
+    return lib
+
+
+def named_files(paths: Iterable[str | os.PathLike[str]]) -> set[Path]:
+    """The files named explicitly in `paths` (not found in a folder): an unknown format there is an error."""
+    return {Path(p).resolve() for p in paths if not Path(p).is_dir()}
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """One digest file as read: its path, its stamp when read (None: unreadable), what it held."""
+
+    path: Path
+    stamp: tuple[int, ...] | None
+    result: ParseResult
+
+
+def assemble(loads: Iterable[FileLoad], named: set[Path], diagnostics: Sequence[Diagnostic] = (),
+             cache: ParseCache | None = None) -> Library:
+    """A library of files already read, in the order given: what `load` gives for the same files.
+
+    Streaming and live reload call it again with more (or fewer) files; it only merges lists."""
+    lib = Library(diagnostics=list(diagnostics), cache=cache)
+    all_papers: list[Paper] = []
+    for fl in loads:
+        f, result = fl.path, fl.result
+        lib.stamps.append((os.path.abspath(f), fl.stamp))
         lib.file_papers.append(result.papers)
         if result.format is None and not result.papers and _no_format(result):
             if f.resolve() not in named:
                 lib.skipped.append(f)
-                if progress is not None:
-                    progress(n, total)
                 continue
             lib.unknown.append(f)
         lib.files.append(f)
         all_papers.extend(result.papers)
         lib.diagnostics.extend(result.diagnostics)
         lib.digests.extend(result.digests)
-        if progress is not None:
-            progress(n, total)
     lib.papers = merge_papers(all_papers)
     return lib
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def name_date(path: Path) -> str | None:
+    """The last `YYYY-MM-DD` in a file's name, if any."""
+    found = _NAME_DATE.findall(path.name)
+    return "-".join(found[-1]) if found else None
+
+
+def newest_first(files: Iterable[Path]) -> list[Path]:
+    """Files in the order to parse them for a fast first screen (DECISIONS, "What a digest is"):
+    by the date in their name, then by mtime, newest first; files with no date in their name last."""
+    def key(f: Path) -> tuple[int, str, int]:
+        try:
+            mtime = f.stat().st_mtime_ns
+        except OSError:
+            mtime = 0
+        date = name_date(f)
+        return (date is not None, date or "", mtime)
+
+    return sorted(files, key=key, reverse=True)

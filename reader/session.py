@@ -6,7 +6,8 @@ only read; every method that changes the session runs on the app's event loop.
 
 Seams for what comes next: a `View` is what the list shows before the filter ("All" today; a
 digest day, a category, "Starred" with the navigator), and `Session.load` replaces the rows
-wholesale (live reload calls it again with the grown library, then re-runs the filter).
+wholesale; `Session.swap_rows` is how rows arrive later (a streamed start, live reload), keeping
+the view, the filter and the current paper by key.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class Reread:
 
     flags: tuple[bytearray, bytearray] | None
     messages: list[tuple[str, Severity]]
+    generation: int = 0
+    """The `Session.generation` of the rows the flags are for (rows swapped since: stale flags)."""
 
 
 @dataclass
@@ -84,6 +87,8 @@ class SearchOutcome:
     unread: int
     error: str | None
     marks_version: int
+    generation: int = 0
+    """The `Session.generation` the search ran over; results over older rows are dropped."""
 
 
 @dataclass
@@ -120,6 +125,8 @@ class Session:
     """Watch and hide rules, the list's order, the pane's facts (reader/keeping.py)."""
     hidden_shown: int = 0
     """Papers of the view (and filter) a hide rule takes out."""
+    generation: int = 0
+    """Grows whenever the rows are swapped (`swap_rows`): a search begun before is stale."""
 
     def __post_init__(self) -> None:
         self.marks = Marks(self.report)
@@ -137,11 +144,12 @@ class Session:
         self.marks.store = store
 
     @staticmethod
-    def prepare(papers: Sequence[Paper], store: MarkStore | None,
-                listings: Sequence[Paper] | None = None) -> Prepared:
-        """Display titles, the key index, the flags and the navigator over `listings` (every
-        listing before merging; the papers when not given) (in a worker: 0.1-0.3 s at 100k papers)."""
-        titles = [display_title(p.title) for p in papers]
+    def prepare(papers: Sequence[Paper], store: MarkStore | None, listings: Sequence[Paper] | None = None,
+                titles: Sequence[str] | None = None) -> Prepared:
+        """Display titles (unless given: a corpus has them), the key index, the flags and the
+        navigator over `listings` (every listing before merging; the papers when not given) (in a
+        worker: 0.1-0.3 s at 100k papers)."""
+        titles = [display_title(p.title) for p in papers] if titles is None else list(titles)
         index = KeyIndex([p.key for p in papers])
         read, starred = index.flags(store)
         navigation = Navigation(papers if listings is None else listings, papers, KeyFlags(index, read, starred))
@@ -161,6 +169,51 @@ class Session:
             self.navigation.flags.follow(self.marks)
         self.show(self.view.id)
 
+    def swap_rows(self, prepared: Prepared, library: Library | None = None, current: int | None = None) -> int | None:
+        """Rows arrived (the rest of a streamed library, a digest added, changed or deleted while
+        running): show them, keeping the view, the filter and the paper under the cursor by key.
+
+        The view and the filter's rows are carried over by key (papers gone drop out); with no
+        filter, the view's new papers show at once, with one the caller re-runs the filter (its
+        result is cleared, as its indices are stale). Returns the row index of paper `current`
+        in the new rows, None if it is gone (or was None)."""
+        old_keys = self.keys
+        key = old_keys[current] if current is not None and 0 <= current < len(old_keys) else None
+        filtered = self.filter.query is not None or bool(self.filter.text.strip())
+        old_rows = self.rows
+        self.library = library
+        self.papers = prepared.papers
+        self.titles = prepared.titles
+        self.marks.reset(prepared.index, prepared.read, prepared.starred)
+        self.keep.matches = None  # the rules' answers are for the old rows; they run again on the new corpus
+        self.navigation = prepared.navigation
+        if self.navigation is not None:
+            self.navigation.flags.follow(self.marks)
+        self.loaded = True
+        self.generation += 1
+        index = prepared.index
+
+        def moved(rows: Sequence[int]) -> list[int]:
+            out: dict[int, None] = {}
+            for i in rows:
+                new = index.indices(old_keys[i])
+                if new:
+                    out[new[0]] = None
+            return list(out)
+
+        nav = self.navigation
+        if nav is not None and nav.navigator.has(self.view.id):  # the view's new papers show too
+            self.view = View(nav.label(self.view.id), nav.rows(self.view.id), self.view.id)
+        elif self.view.rows is not None:
+            self.view = View(self.view.label, moved(self.view.rows), self.view.id)
+        self.filter = Filter(text=self.filter.text, query=self.filter.query)
+        self.rows = moved(old_rows) if filtered else self.view_rows()
+        self.unread_shown = self.marks.count_unread(self.rows)
+        if key is None:
+            return None
+        found = index.indices(key)
+        return found[0] if found else None
+
     @property
     def keys(self) -> Sequence[str]:
         return self.marks.index.keys
@@ -176,7 +229,8 @@ class Session:
             return Reread(None, [(f"cannot re-read marks: {err}", "error")])
         # A damaged file found (and repaired) on the way.
         messages: list[tuple[str, Severity]] = [(w, "warning") for w in store.take_warnings()]
-        return Reread(self.marks.index.flags(store) if changed else None, messages)
+        generation = self.generation
+        return Reread(self.marks.index.flags(store) if changed else None, messages, generation)
 
     def take_warnings(self) -> list[str]:
         """What the store found wrong (and repaired) since last asked."""
@@ -213,10 +267,12 @@ class Session:
         from .search import QueryError, parse
 
         version = self.marks.version
+        # A corpus over other rows than those shown (rows swapped meanwhile) gives a stale outcome.
+        generation = self.generation if getattr(corpus, "papers", None) is self.papers else -1
         try:
             query = parse(text)
         except QueryError as err:
-            return SearchOutcome(text, None, None, 0, str(err), version)
+            return SearchOutcome(text, None, None, 0, str(err), version, generation)
         candidates = None if self.rank else query.narrowing(previous[0], previous[1], corpus)
         from .seen import store_lookups
 
@@ -226,10 +282,13 @@ class Session:
         if cancelled() or not result.complete:
             return None
         rows = self.keep.shown(self.view.restrict(result.indices, self.rank), query)
-        return SearchOutcome(text, query, result, self.marks.count_unread(rows), None, version)
+        return SearchOutcome(text, query, result, self.marks.count_unread(rows), None, version, generation)
 
     def apply_search(self, outcome: SearchOutcome) -> bool:
-        """Show a finished search; False (and only the error kept) when the query did not parse."""
+        """Show a finished search; False (and only the error kept) when the query did not parse,
+        False (and nothing kept) when the rows were swapped since it began."""
+        if outcome.generation != self.generation:
+            return False
         if outcome.error is not None or outcome.result is None:
             self.filter.error = outcome.error
             return False

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -27,7 +28,9 @@ from .common import FUZZY_QUERY, LARGE, SIZES, SUBSTRING_QUERY, Row, corpus, meg
 if TYPE_CHECKING:
     from ..model import Paper
 
-CASES = ("parse", "startup", "filter", "lists", "state", "keep", "navigator", "rules", "large")
+LARGE_LIBRARY = 300_000
+"""`--large` also starts the app on a library this size."""
+CASES = ("parse", "startup", "daily", "filter", "lists", "state", "keep", "navigator", "rules", "large")
 
 
 # -- parse ---------------------------------------------------------------------------------
@@ -79,6 +82,56 @@ def bench_startup(root: Path, size: int, repeat: int) -> list[Row]:
     out.append({"case": "memory", "size": size, "peak_rss_mb": median([r["rss_mb"] for r in cold]),
                 "peak_rss_warm_mb": median([r["rss_mb"] for r in warm])})
     return out
+
+
+# -- daily: the morning case (warm caches, one new digest) -----------------------------------
+
+
+def bench_daily(root: Path, size: int, repeat: int) -> list[Row]:
+    """A `size`-paper library started once (caches warm), then one new 400-paper digest copied
+    in: papers on screen, and the time from the first key to the frame listing a title from the
+    middle of the library, and one from the new digest (searchable at once)."""
+    from ..devtools.generate import digests
+    from ..library import load
+
+    path = corpus(root, size)
+    files = sorted(path.glob("*.md"))
+    middle = load([files[len(files) // 2]]).papers[size // len(files) // 2].title
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            data, cache = Path(tmp) / "data", Path(tmp) / "cache"
+            _run_startup(path, data, cache)  # yesterday: the caches written
+            name, text = _next_digest(digests, len(files), size // len(files))
+            new = path / name
+            new.write_text(text, encoding="utf-8")
+            try:
+                newest = load([new]).papers[size // len(files) // 2].title
+                runs.append(_run_child("--child-daily", path, data, cache, middle, newest))
+            finally:
+                new.unlink()
+    return [{"case": "daily (warm, +1 digest)", "size": size,
+             "papers_shown_s": median([r["papers_frame"] for r in runs]),
+             "old_title_found_s": median([r["found"][0] for r in runs]),
+             "new_title_found_s": median([r["found"][1] for r in runs]),
+             "all_loaded_s": median([r["all_loaded"] for r in runs]),
+             "peak_rss_mb": median([r["rss_mb"] for r in runs]), "runs": len(runs)}]
+
+
+def _next_digest(digests: Callable[[int, int], Any], days: int, per_day: int) -> tuple[str, str]:
+    """The digest the generator writes for the day after a `days`-day library."""
+    last: deque[tuple[str, str]] = deque(digests(days + 1, per_day), maxlen=1)
+    return last[0]
+
+
+def _run_child(mode: str, path: Path, data: Path, cache: Path, *args: str) -> dict[str, Any]:
+    t_spawn = time.time()
+    proc = subprocess.run([sys.executable, "-m", "reader.bench", mode, str(path), str(data), str(cache),
+                           repr(t_spawn), *args], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{mode} child failed: {proc.stderr.strip()[-2000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 # -- state ----------------------------------------------------------------------------------
@@ -343,7 +396,8 @@ def ratios(cases: list[Row]) -> list[str]:
 def _arguments(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m reader.bench", description=(_package_doc or "").split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only (under a minute)")
-    ap.add_argument("--large", action="store_true", help="also run the list-only cases at 1,000,000")
+    ap.add_argument("--large", action="store_true",
+                    help="also run the list-only cases at 1,000,000 and startup at 300,000 papers")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--repeat", type=int, default=None, help="runs per case (default 3, 1 with --quick)")
     ap.add_argument("--only", metavar="CASES", default=None,
@@ -379,12 +433,15 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
     for size in sizes:
         step("parse", partial(bench_parse, root, size, max(repeat, 3) if size <= 1000 else repeat))
         step("startup", partial(bench_startup, root, size, repeat))
+        step("daily", partial(bench_daily, root, size, repeat))
         step("filter", partial(filter_case, size))
         step("lists", partial(lists_case, size))
     step("state", lambda: bench_state(10_000 if args.quick else 1_000_000, repeat))
     step("keep", lambda: bench_keep(10_000 if args.quick else 100_000, repeat))
     step("navigator", lambda: bench_navigator(750, 3, 20 if args.quick else 100))
     step("rules", lambda: bench_rules(10_000 if args.quick else 100_000, max(repeat, 3)))
+    if args.large:  # startup at 300,000 papers (750 digests): minutes to generate and run
+        step("startup", partial(bench_startup, root, LARGE_LIBRARY, repeat))
     if args.large and "large" in wanted:
         papers = large_papers(LARGE)
         step("large", partial(lists_case, LARGE, stock=False, papers=papers))
@@ -398,6 +455,11 @@ def main(argv: list[str] | None = None) -> int:
         from .ui import startup_child
 
         startup_child(argv[1], argv[2], argv[3], float(argv[4]))
+        return 0
+    if argv[:1] == ["--child-daily"]:
+        from .ui import daily_child
+
+        daily_child(argv[1], argv[2], argv[3], float(argv[4]), argv[5:])
         return 0
     args = _arguments(argv)
     root = Path(tempfile.mkdtemp(prefix="arxiv-reader-bench-"))

@@ -143,6 +143,8 @@ class SegmentStore:
         """The corpus of a loaded library; the parts of files no longer in it are dropped."""
         files = library_files(library)
         self.keep_only(path for path, _, _ in files)
+        with self._lock:  # the groups to merge are this library's (a streamed load calls this again)
+            self._pending.clear()
         parts: list[Part] = []
         keys = set()
         for members in groups(files):

@@ -28,7 +28,6 @@ from textual.worker import get_current_worker
 from ..config import Config, load_config, load_history, save_history
 from ..gc_policy import IdleCollector
 from ..library import ParseCache, default_cache_dir
-from ..loader import open_library
 from ..session import Reread, Session
 from ..text import sanitize
 from . import keep_wiring, links
@@ -38,7 +37,8 @@ from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
 from .handoff import HandoffActions
 from .navigation import NavigationActions
-from .messages import CorpusReady, FilterDone, Loaded, MarksSaved, Progress
+from .live import LiveLibrary
+from .messages import CorpusReady, FilterDone, LibraryChanged, Loaded, MarksSaved, Progress, RowsArrived
 from .paper_list import PaperList
 from .screens import ConfirmScreen, HelpScreen
 from .status_bar import StatusBar, source_label
@@ -102,11 +102,14 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         self._pane_timer: Timer | None = None
         self._shown_index: int | None = None
         self._progress: tuple[int, int] = (0, 0)
+        self.live = LiveLibrary(self, self._cache, self._stopping)
+        """Rows arriving while the app runs: the streamed start, then live reload."""
 
     # What the benchmark reads; the session holds it.
     papers = property(lambda self: self.session.papers, doc="The loaded papers (`Session.papers`).")
     loaded = property(lambda self: self.session.loaded, doc="The library is shown (`Session.loaded`).")
     query_text = property(lambda self: self.session.filter.text, doc="The filter on screen, as typed.")
+    watcher = property(lambda self: self.live.watcher, doc="The library watcher (`poll()` looks now).")
 
     @property
     def active_query(self) -> Query | None:
@@ -155,15 +158,13 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
     # -- loading ----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load", description="load")
     def _load(self) -> None:
-        open_library(self.paths, self._cache, self.session.store, stop=self._stopping,
-                     progress=lambda done, total: self.post_message(Progress(done, total)),
-                     loaded=lambda opened: self.post_message(Loaded(opened)),
-                     corpus_ready=lambda corpus: self.post_message(CorpusReady(corpus)))
+        self.live.open()
 
     def on_progress(self, message: Progress) -> None:
         self._progress = (message.done, message.total)
-        self.paper_list.empty_message = f"Loading… {message.done}/{message.total} files"
-        self.paper_list.refresh()
+        if not self.session.loaded:  # streaming older digests: the list says "no match", not this
+            self.paper_list.empty_message = f"Loading… {message.done}/{message.total} files"
+            self.paper_list.refresh()
         self._update_status()
 
     def on_loaded(self, message: Loaded) -> None:
@@ -174,12 +175,21 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         plist = self.paper_list
         plist.empty_message = "No papers match the filter." if session.papers else "No papers in these digests."
         plist.set_papers(session.papers, session.titles)
+        self.live.shown = (opened.done, opened.total)
         self.open_first_view()
         for warning in opened.warnings:
             self.say(warning, "error" if "cannot" in warning else "warning")
         self._update_status()
         self.set_interval(REFRESH_SECONDS, self.refresh_marks)
         self.set_interval(IDLE_GC_SECONDS, self.idle_gc.tick)
+        if opened.corpus is not None:  # streamed: filtering works over what is loaded
+            self._use_corpus(opened.corpus)
+
+    def on_rows_arrived(self, message: RowsArrived) -> None:
+        self.live.show(message.opened)
+
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        self.live.changed(message)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
@@ -188,9 +198,14 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         await super().on_event(event)
 
     def on_corpus_ready(self, message: CorpusReady) -> None:
-        self.corpus = message.corpus
         self.idle_gc.raise_threshold()  # here, on the event loop, so that on_unmount surely restores it
-        keep_wiring.corpus_ready(self, message.corpus)
+        self.live.watch()
+        if message.corpus.papers is self.session.papers:  # else rows arrived since, with their own
+            self._use_corpus(message.corpus)
+
+    def _use_corpus(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        keep_wiring.corpus_ready(self, corpus)
         if self._pending_filter is not None:
             text, self._pending_filter = self._pending_filter, None
             self._start_filter(text)
@@ -257,6 +272,8 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
     def _refreshed(self, reread: Reread) -> None:
         for message, severity in reread.messages:
             self.say(message, severity)
+        if reread.flags is not None and reread.generation != self.session.generation:  # rows swapped meanwhile
+            reread.flags = self.session.marks.index.flags(self.session.store)
         if reread.flags is not None and self.session.replace_flags(*reread.flags):
             self._after_state_change(None)
 
@@ -408,7 +425,8 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
             query_text=session.filter.text, query_error=session.filter.error, **self.handoff_status(),
-            **self.view_status(), order=session.keep.order, hidden=session.hidden_shown)
+            **self.view_status(), order=session.keep.order, hidden=session.hidden_shown,
+            streaming=self._progress if self.live.loading else None, arrived=self.live.arrived)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""
@@ -423,6 +441,7 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
     def on_unmount(self) -> None:
         self._stopping.set()
         self.save_view()
+        self.live.close()
         self.session.close()  # every mark accepted so far reaches the disk first
         self.idle_gc.restore()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.message import Message
@@ -48,3 +49,18 @@ class FilterDone(Message):
     """A search finished (or its query did not parse)."""
 
     outcome: SearchOutcome
+
+
+@dataclass
+class RowsArrived(Message):
+    """More rows to show: the next batch of a streamed start, or a live reload (`Session.swap_rows`)."""
+
+    opened: Opened
+
+
+@dataclass
+class LibraryChanged(Message):
+    """The library watcher saw digest files appear, change (`changed`) or go (`deleted`)."""
+
+    changed: list[Path]
+    deleted: list[Path]

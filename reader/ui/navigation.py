@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .dwell import Dwell
     from .filter_bar import FilterBar
     from .paper_list import PaperList
+    from .live import LiveLibrary
 
 AUTO_NAVIGATOR_WIDTH = 140
 """With ``navigator = "auto"`` the navigator is shown at start on terminals at least this wide."""
@@ -37,6 +38,10 @@ AUTO_NAVIGATOR_WIDTH = 140
 
 class NavigationActions:
     """Navigator wiring for `ReaderApp` (which provides the attributes declared below)."""
+
+    pending_restore: tuple[str, str | None, str] | None = None
+    """(the last view, its cursor, the view shown instead) while a streamed start has not yet
+    brought the last view's digests."""
 
     if TYPE_CHECKING:
         session: Session
@@ -47,6 +52,7 @@ class NavigationActions:
         abstract_pane: AbstractPane
         filter_bar: FilterBar
         navigator_panel: NavigatorPanel
+        live: LiveLibrary
         focused: Widget | None
         dwell: Dwell
         screen: Screen[Any]
@@ -131,10 +137,30 @@ class NavigationActions:
         if nav is None:
             return
         self.navigator_panel.set_navigator(nav.navigator)
-        start = opening(nav.navigator, load_last_view(self.paths), nav.flags.is_read)
+        last = load_last_view(self.paths)
+        start = opening(nav.navigator, last, nav.flags.is_read)
         if start.restored and start.filter:
             self.filter_bar.value = start.filter  # runs once the search corpus is ready
         self.show_view(start.view, start.cursor)
+        if start.restored and last is not None and last.view != start.view and self.live.loading:
+            # The last view's digests are older than the first batch of a streamed start: show
+            # it when they arrive (`restore_when_loaded`), unless the user moved meanwhile.
+            self.pending_restore = (last.view, last.cursor, self.session.view.id)
+
+    def restore_when_loaded(self) -> None:
+        """Rows arrived: the last view that was waiting for its digests, once it exists."""
+        pending = self.pending_restore
+        nav = self.session.navigation
+        if pending is None or nav is None:
+            return
+        view, cursor, shown = pending
+        if self.session.view.id != shown:  # the user chose another view meanwhile
+            self.pending_restore = None
+        elif nav.navigator.has(view):
+            self.pending_restore = None
+            self.show_view(view, cursor)
+        elif not self.live.loading:
+            self.pending_restore = None
 
     def save_view(self) -> None:
         """At quit: what is shown, for the next start (reader.digests.save_last_view)."""

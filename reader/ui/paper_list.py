@@ -118,6 +118,8 @@ class PaperList(ScrollView, can_focus=True):
         self.is_selected: Callable[[int], bool] = lambda i: False
         self.highlighter: Highlighter | None = None
         self.empty_message = "Loading…"
+        self.hold_line = False
+        """The next `set_rows` keeps the cursor's line of the screen (set when rows arrived)."""
         self._number_width = 1
         self._cache: LRUCache[tuple, Strip] = LRUCache(256)  # a few screens: strips are heavy for the GC
         self._styles_key: object = None
@@ -130,24 +132,47 @@ class PaperList(ScrollView, can_focus=True):
     # -- data -------------------------------------------------------------------------------
 
     def set_papers(self, papers: Sequence[Paper], titles: Sequence[str]) -> None:
+        self._take_papers(papers, titles)
+        self.set_rows(range(len(papers)), keep=None)
+
+    def _take_papers(self, papers: Sequence[Paper], titles: Sequence[str]) -> None:
+        """The papers and their titles, and the columns they need (number width, seen before)."""
         self.papers = papers
         self.titles = titles
         numbers = [p.number for p in papers[:10000] if p.number is not None]
         self._number_width = len(str(max(numbers))) if numbers else 0
         self._seen_column = any(map(listed_again, papers[:20000]))
-        self.set_rows(range(len(papers)), keep=None)
 
     def set_rows(self, rows: Sequence[int], keep: int | None = None,
                  highlighter: Highlighter | None = None) -> None:
         """Show `rows` (paper indices). The cursor goes to paper `keep` if it is shown,
         else to the nearest row after where it was."""
+        line = self.cursor - round(self.scroll_y)
         self.rows = rows
         self.highlighter = highlighter
         self._cache.clear()
         self._set_virtual_height(len(rows))
         position = self.position_of(keep) if keep is not None else 0
         self._set_cursor(position, force=True)
+        if self.hold_line:  # rows arrived: the kept paper stays on its line of the screen
+            self.hold_line = False
+            self.scroll_to(y=max(0, self.cursor - max(line, 0)), animate=False, immediate=True)
         self.refresh()
+
+    def swap_papers(self, papers: Sequence[Paper], titles: Sequence[str], rows: Sequence[int],
+                    keep: int | None) -> None:
+        """Rows arrived (a streamed start, live reload): show them with the cursor on paper `keep`
+        (its new index) at the same line of the screen, so nothing on screen jumps."""
+        line = self.cursor - round(self.scroll_y)
+        self._take_papers(papers, titles)
+        self.rows = rows
+        self._cache.clear()
+        self._set_virtual_height(len(rows))
+        position = self.position_of(keep) if keep is not None else min(self.cursor, max(len(rows) - 1, 0))
+        self.set_reactive(PaperList.cursor, max(0, min(position, len(rows) - 1)) if rows else 0)
+        self.scroll_to(y=max(0, self.cursor - max(line, 0)), animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.selected))  # the index changed, if not the paper
 
     def _set_virtual_height(self, height: int) -> None:
         size = Size(self.size.width, height)

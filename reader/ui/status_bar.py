@@ -18,21 +18,18 @@ class StatusBar(Static):
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
              query_error: str | None = None, selected: int = 0, selected_hidden: int = 0,
              activity: str = "", view: str = "", position: int = 0, hint: str = "", order: str = "digest",
-             hidden: int = 0) -> None:
-        """Assemble and draw the line; `progress` (files done, total) while still loading; `view`
-        (the navigator row shown) and `position` (1-based cursor row) once loaded; `hint` last."""
+             hidden: int = 0, streaming: tuple[int, int] | None = None, arrived: str = "") -> None:
+        """Assemble and draw the line; `progress` (files done, total) while still loading, `streaming`
+        (the same) while older digests arrive after the first screen, `arrived` what a reload
+        brought; `view` (the navigator row shown) and `position` (1-based cursor row) once loaded;
+        `hint` last."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
         if progress is not None:
             done, total = progress
             parts.append(f" · loading {done}/{total} files" if total else " · loading…")
         else:
             parts.append(f" · {papers:,} paper{'s' * (papers != 1)} · {shown:,} shown · {unread:,} unread")
-            if hidden:
-                parts.append(f" · {hidden:,} hidden")
-            if order == "watch":
-                parts.append(" · by watch score")
-            elif ranked or order == "match":
-                parts.append(" · ranked")
+            parts += _order_parts(order, ranked, hidden)
             if selected:
                 by_filter = f" ({selected_hidden:,} hidden by the filter)" if selected_hidden else ""
                 parts.append((f" · {selected:,} selected{by_filter}", "bold $text-success"))
@@ -40,6 +37,11 @@ class StatusBar(Static):
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
+            if streaming is not None:
+                parts.append(f" · loading {streaming[0]:,}/{streaming[1]:,} digests"
+                             + ("; filter over what is loaded" if query_text.strip() else ""))
+            elif arrived:
+                parts.append(f" · {sanitize(arrived)}")
         if activity:
             parts.append((f" · {sanitize(activity)}", "$text-accent"))
         if view and progress is None:  # last: on a narrow terminal the counts and the filter come first
@@ -52,6 +54,16 @@ class StatusBar(Static):
 
     line: Content = Content("")
     """The line on screen, with its styles (`line.plain` is the text)."""
+
+
+def _order_parts(order: str, ranked: bool, hidden: int) -> list[str | tuple[str, str]]:
+    """How many papers hide rules take out, and the list's order when it is not digest order."""
+    parts: list[str | tuple[str, str]] = [f" · {hidden:,} hidden"] if hidden else []
+    if order == "watch":
+        parts.append(" · by watch score")
+    elif ranked or order == "match":
+        parts.append(" · ranked")
+    return parts
 
 
 def source_label(paths: Sequence[str]) -> str:

@@ -19,7 +19,7 @@ async def test_a_year_of_digests_keys_and_filter(tmp_path, library_100k, parse_c
         await wait_ready(app, pilot, timeout=180)
         assert len(app.papers) == N
         assert f"{N:,} papers" in screen_text(app)
-        newest = max(p.date for p in app.papers)
+        newest = max(p.date or "" for p in app.papers)
         assert f"{newest} " in app.status_bar.line.plain  # it opens on the newest digest
         await pilot.press("d", "g", "enter")  # the navigator's first row: All
         await settle(app, pilot)
