@@ -33,6 +33,7 @@ from ..session import Reread, Session
 from ..text import sanitize
 from . import links
 from .abstract_pane import AbstractPane
+from .actions import EverydayActions
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
@@ -70,7 +71,7 @@ class Notice:
     severity: str
 
 
-class ReaderApp(App[int]):
+class ReaderApp(EverydayActions, App[int]):
     """Triage arXiv digests: read, star, filter, open."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -96,10 +97,11 @@ class ReaderApp(App[int]):
         self.idle_gc = IdleCollector()
         self._pending_filter: str | None = None
         self._stopping = threading.Event()  # quit: indexing stops, keys do nothing any more
-        self.dwell = Dwell(self, config.dwell_seconds, self._dwell_done)
+        self.dwell = Dwell(self, config.dwell_seconds, self._dwell_done, self._reading)
         self._pane_timer: Timer | None = None
         self._shown_index: int | None = None
         self._progress: tuple[int, int] = (0, 0)
+        self.animation_level = "none"  # scrolling is instant: an animation costs bytes over SSH
 
     # What the benchmark reads; the session holds it.
     papers = property(lambda self: self.session.papers, doc="The loaded papers (`Session.papers`).")
@@ -177,7 +179,12 @@ class ReaderApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.idle_gc.note_input()
+            # Dwell counts only papers the user moved to, with a key or a click in the list or pane.
+            self.dwell.note_input(len(self.screen_stack) == 1
+                                  and (isinstance(event, events.MouseDown) or self._in_papers()))
         await super().on_event(event)
+        if isinstance(event, events.MouseDown) and len(self.screen_stack) == 1:
+            self.call_after_refresh(self._dwell_stay)
 
     def on_corpus_ready(self, message: CorpusReady) -> None:
         self.corpus = message.corpus
@@ -190,9 +197,8 @@ class ReaderApp(App[int]):
     @on(PaperList.Highlighted)
     def _highlighted(self, message: PaperList.Highlighted) -> None:
         self._schedule_pane()
-        self.dwell.stop()
-        if message.index is not None and not self.session.is_read(message.index):
-            self.dwell.start(message.index)
+        index = message.index
+        self.dwell.moved(index, index is not None and not self.session.is_read(index))
 
     def _schedule_pane(self) -> None:
         if self._pane_timer is not None:
@@ -213,8 +219,21 @@ class ReaderApp(App[int]):
                                       read=session.marks.confirmed(key, "read"),
                                       starred=session.marks.confirmed(key, "starred"))
 
+    def _in_papers(self) -> bool:
+        return self.focused is self.paper_list or self.focused is self.abstract_pane
+
+    def _reading(self, index: int) -> bool:
+        """Dwell counts now: list or pane focused, `index` in the pane, no modal screen on top."""
+        return (len(self.screen_stack) == 1 and self._in_papers() and self.paper_list.selected == index
+                and self._shown_index == index)
+
+    def _dwell_stay(self) -> None:
+        """The user came to the paper without moving the cursor (Enter, Tab, a click)."""
+        if self._in_papers() and (index := self.paper_list.selected) is not None:
+            self.dwell.stay(index, not self.session.is_read(index))
+
     def _dwell_done(self, index: int) -> None:
-        if self.paper_list.selected == index:
+        if self.paper_list.selected == index and not self.session.is_read(index):
             self._mark(self.session.mark_read(index))
 
     # -- marks ------------------------------------------------------------------------------
@@ -368,6 +387,7 @@ class ReaderApp(App[int]):
     # -- other actions ----------------------------------------------------------------------
     def action_switch_pane(self) -> None:
         self._focus_now(self.abstract_pane if self.focused is self.paper_list else self.paper_list)
+        self._dwell_stay()
 
     def action_open_pdf(self) -> None:
         if (index := self.paper_list.selected) is not None:

@@ -20,7 +20,8 @@ _SECTIONS = (
     ("Filter", "filter"),
     ("Other", "app.other"),
 )
-_MARK_ACTIONS = {"read_next", "toggle_read", "toggle_star", "next_unread", "prev_unread",
+_MARK_ACTIONS = {"read_next", "page_or_read_next", "open_pdf_read",
+                 "toggle_read", "toggle_star", "next_unread", "prev_unread",
                  "mark_all", "undo"}
 _FILTER_ACTIONS = {"focus_filter", "clear_filter", "toggle_rank", "save_query"}
 

@@ -1,0 +1,76 @@
+"""Everyday keys (issue 14): Enter into the pane, `O`, Esc by focus, ctrl+z, ctrl+l, space in the pane.
+
+A mixin of `ReaderApp`, so that the App class stays a thin wiring class.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import TYPE_CHECKING, cast
+
+from textual.app import SuspendNotSupported
+
+from . import links
+
+if TYPE_CHECKING:
+    from .app import ReaderApp
+
+
+class EverydayActions:
+    """Actions whose bodies do not belong in the App class itself."""
+
+    def _reader(self) -> ReaderApp:
+        return cast("ReaderApp", self)
+
+    def action_focus_pane(self) -> None:
+        """Enter on a paper: read its abstract (the pane gets the focus, dwell counts it)."""
+        app = self._reader()
+        if app.focused is app.paper_list and app.paper_list.selected is not None:
+            app.action_switch_pane()
+
+    def action_escape(self) -> None:
+        """Esc by focus: the pane goes back to the list; in the list, clear the selection, else the filter."""
+        app = self._reader()
+        if app.focused is app.abstract_pane:
+            app.action_focus_list()
+            return
+        clear_selection = getattr(app, "clear_selection", None)  # the selection, where the app has one
+        if callable(clear_selection) and clear_selection():
+            return
+        app.action_clear_filter()
+
+    def action_open_pdf_read(self) -> None:
+        """`O`: open the PDF (no display: send its URL to the clipboard, as `o`) and mark the paper read."""
+        app = self._reader()
+        if (index := app.paper_list.selected) is None:
+            return
+        app.say(*links.open_pdf(app, app.session.papers[index]))
+        if not app.session.is_read(index):
+            app.dwell.stop()
+            app._mark(app.session.mark_read(index))
+
+    def action_page_or_read_next(self) -> None:
+        """`space`: in the pane it pages down (as in less and mutt); in the list, read and next."""
+        app = self._reader()
+        if app.focused is app.abstract_pane:
+            app.abstract_pane.scroll_page_down(animate=False)
+        else:
+            app.action_read_next()
+
+    def action_suspend(self) -> None:
+        """ctrl+z: back to the shell; `fg` brings the reader back, redrawn."""
+        app = self._reader()
+        if sys.platform == "win32" or not hasattr(signal, "SIGTSTP"):
+            app.say("Suspending is not supported on this system.", "warning")
+            return
+        try:
+            with app.suspend():
+                os.kill(os.getpid(), signal.SIGTSTP)
+        except (SuspendNotSupported, RuntimeError):  # no terminal (headless, web): nothing to suspend
+            app.say("Suspending is not supported in this terminal.", "warning")
+
+    def action_redraw(self) -> None:
+        """ctrl+l: repaint the whole screen (after another program wrote over it)."""
+        self._reader().screen.refresh(repaint=True, layout=True)
