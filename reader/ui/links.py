@@ -34,7 +34,8 @@ def open_pdf(app: App[Any], paper: Paper) -> Say:
     if can_open_browser():
         app.open_url(url)
         return f"Opening {url}", "information"
-    return f"No browser on this machine; the PDF is at {url} (y copies the page URL)", "information"
+    app.copy_to_clipboard(url)  # over SSH: the URL goes to the user's own machine (OSC 52)
+    return f"No browser on this machine; sent the PDF URL to the terminal's clipboard (OSC 52): {url}", "information"
 
 
 def copy_url(app: App[Any], paper: Paper) -> Say:
@@ -44,4 +45,6 @@ def copy_url(app: App[Any], paper: Paper) -> Say:
     if url is None:
         return "This paper has no link to copy.", "warning"
     app.copy_to_clipboard(url)
-    return f"Copied {url}", "information"
+    # OSC 52 has no answer: the terminal (or tmux without set-clipboard) may drop it silently,
+    # so never claim "Copied".
+    return f"Sent to the terminal's clipboard (OSC 52); the URL is {url}", "information"
