@@ -493,7 +493,16 @@ def cmd_fetch(args: argparse.Namespace, out: TextIO) -> int:
 def _load_config() -> tuple[Config, list[str]]:
     path = config_dir() / "config.toml"
     try:
-        return load_config(path)
+        config, problems = load_config(path)
+        from .config_check import query_problems
+
+        problems += query_problems(config)
+        if config.keys:  # the key names and binding ids are Textual's: loaded only when remapped
+            from .ui.keycheck import check_keys
+
+            config.keys, key_problems = check_keys(config)
+            problems += key_problems
+        return config, problems
     except Exception as err:  # never a traceback for a config file
         return Config(path=path), [f"{path}:1: {err}; using the defaults"]
 

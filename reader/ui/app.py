@@ -26,6 +26,7 @@ from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from ..config import Config, load_config, load_history, save_history
+from ..config_check import query_problems
 from ..gc_policy import IdleCollector
 from ..library import ParseCache, default_cache_dir
 from ..loader import open_library
@@ -37,6 +38,7 @@ from .actions import EverydayActions
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
+from .keycheck import check_keys
 from .messages import CorpusReady, FilterDone, Loaded, MarksSaved, Progress
 from .paper_list import PaperList
 from .screens import ConfirmScreen, HelpScreen
@@ -84,6 +86,8 @@ class ReaderApp(EverydayActions, App[int]):
         super().__init__()
         self.paths = list(paths)
         self.config_warnings: list[str] = []
+        self.config_problems: list[str] = []
+        """Every problem in config.toml (`arxiv-reader config check` lists them); the status bar counts them."""
         if config is None:
             config, self.config_warnings = load_config()
         self.config = config
@@ -129,8 +133,10 @@ class ReaderApp(EverydayActions, App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.config.keys:
-            self.set_keymap(self.config.keys)
+        keymap, key_problems = check_keys(self.config)  # a remap that is wrong keeps its default
+        if keymap:
+            self.set_keymap(keymap)
+        self.config_problems = [*self.config_warnings, *key_problems, *query_problems(self.config)]
         self.filter_bar.history = load_history(self._history_file)
         self._apply_layout(self.size.width)
         marks = self.session.marks
@@ -138,8 +144,6 @@ class ReaderApp(EverydayActions, App[int]):
         self.paper_list.is_starred = marks.is_starred
         self.paper_list.focus()
         self._update_status()
-        for warning in self.config_warnings:
-            self.say(warning, "warning")
         self._load()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -419,7 +423,8 @@ class ReaderApp(EverydayActions, App[int]):
         self.status_bar.show(
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
-            query_text=session.filter.text, query_error=session.filter.error)
+            query_text=session.filter.text, query_error=session.filter.error,
+            config_problems=len(self.config_problems))
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""
