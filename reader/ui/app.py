@@ -61,6 +61,8 @@ repaints the list at once, and the pane (the bigger redraw) once typing pauses."
 REFRESH_SECONDS = 2.0
 """How often marks made by other processes (another reader, the CLI) are picked up."""
 FILTER_PLACEHOLDER = "/ to filter: words  \"a phrase\"  !not  a | b  ti: abs: cat: id: date: is:unread"
+SEARCHING_AFTER = 0.2
+"""A filter still running after this long says so in the status bar ("searching…")."""
 IDLE_GC_SECONDS = 1.0
 """How often the idle garbage collector looks whether it is time (see gc_policy.py)."""
 
@@ -105,6 +107,8 @@ class ReaderApp(EverydayActions, App[int]):
         self._pane_timer: Timer | None = None
         self._shown_index: int | None = None
         self._progress: tuple[int, int] = (0, 0)
+        self._searching: Timer | None = None  # shows "searching…" when a filter takes a while
+        self.searching = False
         self.animation_level = "none"  # scrolling is instant: an animation costs bytes over SSH
 
     # What the benchmark reads; the session holds it.
@@ -327,9 +331,12 @@ class ReaderApp(EverydayActions, App[int]):
         if not text.strip():
             self.workers.cancel_group(self, "filter")
             self.session.clear_filter()
+            self._show_searching(False)
             self._apply_filter(None, "", self.session.rows, self.session.unread_shown)
             return
         # The last result may narrow the next search, unless marks changed since (is:unread).
+        if self._searching is None:
+            self._searching = self.set_timer(SEARCHING_AFTER, self._show_searching)
         self._run_filter(self.corpus, text, self.session.narrowing())
 
     @work(thread=True, exclusive=True, group="filter", description="filter")
@@ -339,10 +346,19 @@ class ReaderApp(EverydayActions, App[int]):
         if outcome is not None:
             self.post_message(FilterDone(outcome))
 
+    def _show_searching(self, searching: bool = True) -> None:
+        if self._searching is not None:
+            self._searching.stop()
+            self._searching = None
+        if self.searching != searching:
+            self.searching = searching
+            self._update_status()
+
     def on_filter_done(self, message: FilterDone) -> None:
         outcome = message.outcome
         if outcome.text != self.filter_bar.value:
             return  # a stale answer: a newer keystroke is on its way
+        self._show_searching(False)
         if self.session.apply_search(outcome):
             self._apply_filter(outcome.query, outcome.text, self.session.rows, outcome.unread)
         else:
@@ -424,7 +440,7 @@ class ReaderApp(EverydayActions, App[int]):
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
             query_text=session.filter.text, query_error=session.filter.error,
-            config_problems=len(self.config_problems))
+            config_problems=len(self.config_problems), searching=self.searching)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""

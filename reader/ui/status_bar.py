@@ -16,7 +16,7 @@ class StatusBar(Static):
 
     def show(self, source: str, *, progress: tuple[int, int] | None = None, papers: int = 0,
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
-             query_error: str | None = None, config_problems: int = 0) -> None:
+             query_error: str | None = None, config_problems: int = 0, searching: bool = False) -> None:
         """Assemble and draw the line; `progress` (files done, total) while still loading."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
         if progress is not None:
@@ -30,6 +30,8 @@ class StatusBar(Static):
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
+        if searching and progress is None:
+            parts.append((" · searching…", "bold"))
         if config_problems:  # one line for all of them, never a pile of toasts
             noun = "problem" if config_problems == 1 else "problems"
             parts += [" · ", (f"config: {config_problems} {noun}, see arxiv-reader config check", "$text-warning")]
