@@ -24,6 +24,34 @@ class EverydayActions:
     def _reader(self) -> ReaderApp:
         return cast("ReaderApp", self)
 
+    # -- dwell: what the user is reading (reader/ui/dwell.py) ---------------------------------
+    def _in_papers(self) -> bool:
+        app = self._reader()
+        return app.focused is app.paper_list or app.focused is app.abstract_pane
+
+    def _reading(self, index: int) -> bool:
+        """Dwell counts now: list or pane focused, `index` in the pane, no modal screen on top."""
+        app = self._reader()
+        return (len(app.screen_stack) == 1 and self._in_papers() and app.paper_list.selected == index
+                and app._shown_index == index)
+
+    def _dwell_stay(self) -> None:
+        """The user came to the paper without moving the cursor (Enter, Tab, a click)."""
+        app = self._reader()
+        if self._in_papers() and (index := app.paper_list.selected) is not None:
+            app.dwell.stay(index, not app.session.is_read(index))
+
+    def _show_searching(self, searching: bool = True) -> None:
+        """The status bar says "searching…" while a filter runs longer than SEARCHING_AFTER."""
+        app = self._reader()
+        if app._searching is not None:
+            app._searching.stop()
+            app._searching = None
+        if app.searching != searching:
+            app.searching = searching
+            app._update_status()
+
+    # -- keys ---------------------------------------------------------------------------------
     def action_focus_pane(self) -> None:
         """Enter on a paper: read its abstract (the pane gets the focus, dwell counts it)."""
         app = self._reader()

@@ -227,19 +227,6 @@ class ReaderApp(EverydayActions, App[int]):
                                       read=session.marks.confirmed(key, "read"),
                                       starred=session.marks.confirmed(key, "starred"))
 
-    def _in_papers(self) -> bool:
-        return self.focused is self.paper_list or self.focused is self.abstract_pane
-
-    def _reading(self, index: int) -> bool:
-        """Dwell counts now: list or pane focused, `index` in the pane, no modal screen on top."""
-        return (len(self.screen_stack) == 1 and self._in_papers() and self.paper_list.selected == index
-                and self._shown_index == index)
-
-    def _dwell_stay(self) -> None:
-        """The user came to the paper without moving the cursor (Enter, Tab, a click)."""
-        if self._in_papers() and (index := self.paper_list.selected) is not None:
-            self.dwell.stay(index, not self.session.is_read(index))
-
     def _dwell_done(self, index: int) -> None:
         if self.paper_list.selected == index and not self.session.is_read(index):
             self._mark(self.session.mark_read(index))
@@ -345,14 +332,6 @@ class ReaderApp(EverydayActions, App[int]):
         outcome = self.session.search(corpus, text, previous, lambda: worker.is_cancelled)
         if outcome is not None:
             self.post_message(FilterDone(outcome))
-
-    def _show_searching(self, searching: bool = True) -> None:
-        if self._searching is not None:
-            self._searching.stop()
-            self._searching = None
-        if self.searching != searching:
-            self.searching = searching
-            self._update_status()
 
     def on_filter_done(self, message: FilterDone) -> None:
         outcome = message.outcome
