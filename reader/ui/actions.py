@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import unicodedata
 from typing import TYPE_CHECKING, cast
 
 from textual.app import SuspendNotSupported
+from textual.binding import Binding
+from textual.widgets import Input
 
 from . import links
 
@@ -18,8 +21,30 @@ if TYPE_CHECKING:
     from .app import ReaderApp
 
 
+def typed_actions() -> frozenset[str]:
+    """App actions bound only to printable keys: in a text input those keys type, so the footer
+    does not offer them there."""
+    from .bindings import APP_BINDINGS
+
+    def printable(key: str) -> bool:
+        if len(key) == 1 or key == "space":
+            return True
+        try:
+            char = unicodedata.lookup(key.replace("_", " ")) if "+" not in key else ""
+        except KeyError:
+            return False
+        return len(char) == 1 and char.isprintable()  # question_mark, not escape or tab
+
+    return frozenset(b.action for b in APP_BINDINGS
+                     if isinstance(b, Binding) and all(printable(k.strip()) for k in b.key.split(",")))
+
+
 class EverydayActions:
     """Actions whose bodies do not belong in the App class itself."""
+
+    def hidden_while_typing(self, action: str) -> bool:
+        app = self._reader()
+        return isinstance(app.focused, Input) and action in _TYPED
 
     def _reader(self) -> ReaderApp:
         return cast("ReaderApp", self)
@@ -102,3 +127,6 @@ class EverydayActions:
     def action_redraw(self) -> None:
         """ctrl+l: repaint the whole screen (after another program wrote over it)."""
         self._reader().screen.refresh(repaint=True, layout=True)
+
+
+_TYPED = typed_actions()

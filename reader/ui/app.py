@@ -205,6 +205,7 @@ class ReaderApp(EverydayActions, App[int]):
     @on(PaperList.Highlighted)
     def _highlighted(self, message: PaperList.Highlighted) -> None:
         self._schedule_pane()
+        self._update_status()  # the position (17/400)
         index = message.index
         self.dwell.moved(index, index is not None and not self.session.is_read(index))
 
@@ -403,6 +404,8 @@ class ReaderApp(EverydayActions, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._stopping.is_set():
             return False  # keys typed after `q` (a paste, "question") do nothing
+        if self.hidden_while_typing(action):
+            return False  # the key types into the filter bar; the footer shows the filter's keys
         if action in ("switch_pane", "focus_filter") and self.screen is not self.screen_stack[0]:
             return False
         # In the filter bar "/" is just a character of the query (id:cs/0601001).
@@ -419,7 +422,9 @@ class ReaderApp(EverydayActions, App[int]):
             source_label(self.paths), progress=None if session.loaded else self._progress, papers=len(session.papers),
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
             query_text=session.filter.text, query_error=session.filter.error,
-            config_problems=len(self.config_problems), searching=self.searching)
+            config_problems=len(self.config_problems), searching=self.searching,
+            position=self.paper_list.cursor + 1 if self.paper_list.rows else None,
+            starred=session.marks.starred_total if session.loaded else 0)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""

@@ -16,7 +16,8 @@ class StatusBar(Static):
 
     def show(self, source: str, *, progress: tuple[int, int] | None = None, papers: int = 0,
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
-             query_error: str | None = None, config_problems: int = 0, searching: bool = False) -> None:
+             query_error: str | None = None, config_problems: int = 0, searching: bool = False,
+             position: int | None = None, starred: int = 0) -> None:
         """Assemble and draw the line; `progress` (files done, total) while still loading."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
         if progress is not None:
@@ -24,12 +25,15 @@ class StatusBar(Static):
             parts.append(f" · loading {done}/{total} files" if total else " · loading…")
         else:
             parts.append(f" · {papers:,} paper{'s' * (papers != 1)} · {shown:,} shown · {unread:,} unread")
+            parts.append(f" · {starred:,} starred")
             if ranked:
                 parts.append(" · ranked")
             if query_error:
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
+        if progress is None and position is not None and shown:  # where the cursor is: 17/400
+            parts.insert(1, f" · {position:,}/{shown:,}")
         if searching and progress is None:
             parts.append((" · searching…", "bold"))
         if config_problems:  # one line for all of them, never a pile of toasts
