@@ -22,7 +22,7 @@ from textual.containers import Container
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from ..config import Config, load_config, load_history, save_history
@@ -38,6 +38,7 @@ from .actions import EverydayActions
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
+from .footer import FittingFooter
 from .keycheck import check_keys
 from .messages import CorpusReady, FilterDone, Loaded, MarksSaved, Progress
 from .paper_list import PaperList
@@ -134,7 +135,7 @@ class ReaderApp(EverydayActions, App[int]):
             yield self.paper_list
             yield self.abstract_pane
         yield self.status_bar
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         keymap, key_problems = check_keys(self.config)  # a remap that is wrong keeps its default

@@ -63,3 +63,24 @@ async def test_undo_says_what_it_undid(tmp_path):
         await pilot.press("u")
         await settle(app, pilot)
         assert app.notices[-1].message == "undone: 1 paper marked read"
+
+
+@pytest.mark.parametrize("width", [160, 120, 80, 60, 40])
+async def test_the_footer_drops_whole_hints_never_cuts_one(tmp_path, width):
+    from reader.ui.footer import FittingFooter
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await wait_ready(app, pilot)
+        await settle(app, pilot)
+        footer = app.query_one(FittingFooter)
+        line = screen_lines(app)[-1]
+        shown = footer.shown_hints
+        assert shown and shown[0] == "Quit"  # the most important stays
+        for hint in shown:
+            assert hint in line, (hint, line)
+        words = {w for hint in shown for w in hint.split()} | {"q", "?", "/", "space", "m", "s", "n", "o", "y",
+                                                                "^p", "palette", "▏"}
+        assert set(line.replace("▏", " ▏ ").split()) <= words, line
+        if width >= 160:
+            assert "palette" in line
