@@ -25,20 +25,20 @@ class StatusBar(Static):
             parts.append(f" · loading {done}/{total} files" if total else " · loading…")
         else:
             parts.append(f" · {papers:,} paper{'s' * (papers != 1)} · {shown:,} shown · {unread:,} unread")
-            parts.append(f" · {starred:,} starred")
             if ranked:
                 parts.append(" · ranked")
             if query_error:
                 parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
             elif query_text.strip():
                 parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
-        if progress is None and position is not None and shown:  # where the cursor is: 17/400
-            parts.insert(1, f" · {position:,}/{shown:,}")
         if searching and progress is None:
             parts.append((" · searching…", "bold"))
         if config_problems:  # one line for all of them, never a pile of toasts
             noun = "problem" if config_problems == 1 else "problems"
             parts += [" · ", (f"config: {config_problems} {noun}, see arxiv-reader config check", "$text-warning")]
+        if progress is None:  # last: on a narrow terminal the filter and the problems come first
+            parts.append(f" · {position:,}/{shown:,}" if position is not None and shown else "")
+            parts.append(f" · {starred:,} starred")
         self.line = Content.assemble(*parts)
         # One line, always: no layout pass needed (it would cost ~20 ms a keystroke here).
         self.update(self.line, layout=False)
