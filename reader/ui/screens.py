@@ -34,6 +34,7 @@ _FILTER_HELP = (
     ("ti: abs: cat: id:", "fields (id: is a prefix)"),
     ("date:2019-07  date:A..B", "day, month or range"),
     ("is:unread is:read is:starred", "state"),
+    ("arXiv:ID  ID  arxiv.org URL", "that paper (as pasted)"),
     ("Enter / Esc", "keep the filter / clear it (again: leave)"),
     ("up / down", "previous queries (in the filter bar)"),
 )
