@@ -21,7 +21,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("shift+tab", "switch_pane", "Pane", show=False, priority=True, id="app.switch_pane_back",
             tooltip="The same, backwards"),
     Binding("space", "page_or_read_next", "Read+next", key_display="space", id="app.read_next",
-            tooltip="Mark read, go to the next unread (in the pane: page down)"),
+            tooltip="Mark read and go to the next unread paper"),
     Binding("m", "toggle_read", "Read", id="app.toggle_read", tooltip="Toggle read/unread"),
     Binding("s", "toggle_star", "Star", id="app.toggle_star", tooltip="Toggle the star"),
     Binding("n", "next_unread", "Next unread", id="app.next_unread", tooltip="Next unread paper"),
