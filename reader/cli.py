@@ -23,10 +23,11 @@ Every error is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from . import __version__
 from .export import FORMATS, SUFFIXES, add_kept, json_line, paper_record
@@ -59,9 +60,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> _Parser:
-    ap = _Parser(prog="arxiv-reader", description="A terminal reader for daily arXiv digests.")
+    ap = _Parser(prog="arxiv-reader", usage="arxiv-reader [PATH ...]\n       arxiv-reader [-h] [--version] COMMAND ...",
+                 description="A terminal reader for daily arXiv digests. `arxiv-reader [PATH ...]` opens the "
+                 "reader on digest files or folders (without PATH: the configured library, else the samples); "
+                 "the commands below work without it.")
     ap.add_argument("--version", action="version", version=f"arxiv-reader {__version__}")
-    sub = ap.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    sub = ap.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND", prog="arxiv-reader")
 
     p = sub.add_parser("list", help="print the papers, one a line (or JSON Lines)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="digest files or folders (default: the library)")
@@ -548,6 +552,15 @@ def _load_config() -> tuple[Config, list[str]]:
     path = config_dir() / "config.toml"
     try:
         config, problems = load_config(path)
+        from .config_check import query_problems
+
+        problems += query_problems(config)
+        if config.keys:  # the key names and binding ids are Textual's: loaded only when remapped
+            from .ui.keycheck import check_keys
+
+            config.keys, key_problems = check_keys(config)
+            problems += key_problems
+        return config, problems
     except Exception as err:  # never a traceback for a config file
         return Config(path=path), [f"{path}:1: {err}; using the defaults"]
     from .rules import load_rules
@@ -569,9 +582,42 @@ def cmd_app(paths: Sequence[str]) -> int:
     return code
 
 
+class _PipeOut:
+    """stdout that survives a closed pipe (`check FILE | head`): once the reader is gone, the rest
+    is dropped, and the command still finishes and returns its own exit code."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._drop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._drop()
+
+    def _drop(self) -> None:
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError):  # no message from Python's own flush at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    out = sys.stdout
+    out = cast(TextIO, _PipeOut(sys.stdout))
     try:
         if argv and argv[0] in SUBCOMMANDS:
             args = _build_parser().parse_args(argv)

@@ -103,8 +103,10 @@ def test_no_digest_byte_reaches_the_terminal(tmp_path):
         term.type(COPIED)
         screen = term.wait_for("1 shown")
         term.keys("Enter", "Tab", "y")
-        screen = term.wait_for("Copied ")
-        announced = re.search(r"Copied (\S+)", screen).group(1)
+        screen = term.wait_for("the URL is")  # the toast may wrap before the URL
+        found = re.search(r"the URL is (\S+)", screen) or re.search(r"the URL is\s*\n[^\n]*▌\s*(\S+)", screen)
+        assert found, screen
+        announced = found.group(1)
         term.keys("q")
         deadline = time.monotonic() + 15
         while "shown" in term.screen() and time.monotonic() < deadline:

@@ -174,7 +174,7 @@ def test_fields():
     assert only("ti:voxel").fuzzy_ok
 
 
-@pytest.mark.parametrize("text", ["3:1", "http://x.org/a", "Note:", "e.g.:", "TI:x", "a:b".upper()])
+@pytest.mark.parametrize("text", ["3:1", "http://x.org/a", "Note:", "e.g.:", "TODO:x", "a:b".upper()])
 def test_words_that_are_not_fields(text):
     t = only(text)
     assert isinstance(t, TextTerm) and t.needle == text and t.fields == PLAIN_FIELDS
@@ -865,3 +865,25 @@ def test_a_result_repr_stays_short_and_does_not_score():
     r = Result(list(range(100_000)), scorer=lambda: calls.append(1) or [1.0] * 100_000)
     assert len(repr(r)) < 120 and "100,000" in repr(r)
     assert not calls
+
+
+# -- what people paste (issue 14, DECISIONS "Query words") ------------------------------------
+
+@pytest.mark.parametrize("text", ["arXiv:1907.03739", "arxiv:1907.03739v2", "1907.03739", "1907.03739v2",
+                                  "https://arxiv.org/abs/1907.03739", "https://arxiv.org/pdf/1907.03739v2.pdf",
+                                  "http://arxiv.org/abs/1907.03739v1"])
+def test_pasted_identifiers_and_urls_are_that_paper(text):
+    assert only(text) == IdTerm("1907.03739")
+    assert only("!" + text) == IdTerm("1907.03739", neg=True)
+
+
+@pytest.mark.parametrize(("text", "same"), [("Ti:gan", "ti:gan"), ("TI:gan", "ti:gan"), ("IS:read", "is:read"),
+                                            ("Is:Unread", "is:unread"), ("CAT:cs.CV", "cat:cs.CV")])
+def test_field_names_and_state_words_in_any_case(text, same):
+    assert only(text) == only(same)
+
+
+def test_an_unknown_lower_case_field_is_still_an_error_and_other_words_with_a_colon_are_words():
+    with pytest.raises(QueryError):
+        parse("foo:bar")
+    assert isinstance(only("Remark:"), TextTerm)

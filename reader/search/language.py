@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..model import parse_arxiv_id
+from ..model import id_from_url, parse_arxiv_id
 from ..text import display_title, sanitize
 from .fold import _utf8
 
@@ -174,9 +174,19 @@ def _fold_accents(text: str) -> str:
 
 # ----------------------------------------------------------------------------------------- parser
 
-_FIELD_RE = re.compile(r"[a-z]+:")
+_FIELD_RE = re.compile(r"[A-Za-z]+:")  # any case: Ti: IS:read (DECISIONS "Query words")
 _DATE_RE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _DATE_LO, _DATE_HI = "0000-00-00", "9999-99-99"
+
+
+def _field_at(s: str, p: int) -> re.Match[str] | None:
+    """`name:` at `p`: a known field in any case (`Ti:`, `IS:`), or a lower-case word (an unknown
+    field: an error); any other `Word:` (`Note:`, `TODO:`) is a plain word. `http://` is no field."""
+    m = _FIELD_RE.match(s, p)
+    if m is None or s.startswith("//", m.end()):
+        return None
+    word = m.group()[:-1]
+    return m if word.islower() or word.lower() in FIELDS else None
 
 
 def parse_clauses(text: str) -> tuple[Clause, ...]:
@@ -215,7 +225,7 @@ class _Parser:
                 pending_bar = self.p + 1
                 self.p += 1
                 continue
-            term = self.term()
+            term = self.identifier() or self.term()
             if pending_bar is not None:
                 clauses[-1].append(term)
                 pending_bar = None
@@ -236,9 +246,9 @@ class _Parser:
             if s[self.p] == "!":
                 raise QueryError(f'double "!" at column {start + 1}', start + 1)
         name = None
-        m = _FIELD_RE.match(s, self.p)
-        if m is not None and not s.startswith("//", m.end()):
-            name = m.group()[:-1]
+        m = _field_at(s, self.p)
+        if m is not None:
+            name = m.group()[:-1].lower()
             if name not in FIELDS:
                 col = self.p + 1
                 raise QueryError(
@@ -254,6 +264,22 @@ class _Parser:
         if norm == "":
             raise QueryError(f'empty value for "{name}:" at column {col}', col)
         return _field_term(name, value, norm, neg, col)
+
+    def identifier(self) -> IdTerm | None:
+        """What people paste: `arXiv:1907.03739`, `1907.03739v2`, an arxiv.org /abs/ or /pdf/ URL
+        (`!` before it excludes it): that paper, when the next word is one of those."""
+        neg = self.s.startswith("!", self.p)
+        end = begin = self.p + neg
+        while not self._stop(end):
+            end += 1
+        word = self.s[begin:end]
+        if not word[:1].isdigit() and word[:6].casefold() != "arxiv:" and "arxiv.org/" not in word:
+            return None
+        found = id_from_url(word) if "://" in word else parse_arxiv_id(word)
+        if found is None:
+            return None
+        self.p = end
+        return IdTerm(found[0].casefold(), neg)
 
     def value(self, name: str) -> str:
         """A field value: a quoted string or everything up to the next space or `|`."""

@@ -22,16 +22,18 @@ from textual.containers import Container
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from ..config import Config, load_config, load_history, save_history
+from ..config_check import query_problems
 from ..gc_policy import IdleCollector
 from ..library import ParseCache, default_cache_dir
 from ..session import Reread, Session
 from ..text import sanitize
 from . import keep_wiring, links
 from .abstract_pane import AbstractPane
+from .actions import EverydayActions
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
 from .filter_bar import FilterBar, save_query
@@ -39,6 +41,8 @@ from .handoff import HandoffActions
 from .navigation import NavigationActions
 from .live import LiveLibrary
 from .messages import CorpusReady, FilterDone, LibraryChanged, Loaded, MarksSaved, Progress, RowsArrived
+from .footer import FittingFooter
+from .keycheck import check_keys
 from .paper_list import PaperList
 from .screens import ConfirmScreen, HelpScreen
 from .status_bar import StatusBar, source_label
@@ -60,6 +64,8 @@ repaints the list at once, and the pane (the bigger redraw) once typing pauses."
 REFRESH_SECONDS = 2.0
 """How often marks made by other processes (another reader, the CLI) are picked up."""
 FILTER_PLACEHOLDER = "/ to filter: words  \"a phrase\"  !not  a | b  ti: abs: cat: id: date: is:unread"
+SEARCHING_AFTER = 0.2
+"""A filter still running after this long says so in the status bar ("searching…")."""
 IDLE_GC_SECONDS = 1.0
 """How often the idle garbage collector looks whether it is time (see gc_policy.py)."""
 
@@ -72,7 +78,7 @@ class Notice:
     severity: str
 
 
-class ReaderApp(HandoffActions, NavigationActions, App[int]):
+class ReaderApp(EverydayActions, HandoffActions, NavigationActions, App[int]):
     """Triage arXiv digests: read, star, filter, open."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -85,6 +91,8 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         super().__init__()
         self.paths = list(paths)
         self.config_warnings: list[str] = []
+        self.config_problems: list[str] = []
+        """Every problem in config.toml (`arxiv-reader config check` lists them); the status bar counts them."""
         if config is None:
             config, self.config_warnings = load_config()
         self.config = config
@@ -98,12 +106,15 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         self.idle_gc = IdleCollector()
         self._pending_filter: str | None = None
         self._stopping = threading.Event()  # quit: indexing stops, keys do nothing any more
-        self.dwell = Dwell(self, config.dwell_seconds, self._dwell_done)
+        self.dwell = Dwell(self, config.dwell_seconds, self._dwell_done, self._reading)
         self._pane_timer: Timer | None = None
         self._shown_index: int | None = None
         self._progress: tuple[int, int] = (0, 0)
         self.live = LiveLibrary(self, self._cache, self._stopping)
         """Rows arriving while the app runs: the streamed start, then live reload."""
+        self._searching: Timer | None = None  # shows "searching…" when a filter takes a while
+        self.searching = False
+        self.animation_level = "none"  # scrolling is instant: an animation costs bytes over SSH
 
     # What the benchmark reads; the session holds it.
     papers = property(lambda self: self.session.papers, doc="The loaded papers (`Session.papers`).")
@@ -130,14 +141,16 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
             yield self.paper_list
             yield self.abstract_pane
         yield self.status_bar
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
-        if self.config.keys:
-            self.set_keymap(self.config.keys)
+        keymap, key_problems = check_keys(self.config)  # a remap that is wrong keeps its default
+        if keymap:
+            self.set_keymap(keymap)
         self.filter_bar.history = load_history(self._history_file)
         self._apply_layout(self.size.width)
-        self.setup_navigator(self.size.width)
+        self.setup_navigator(self.size.width)  # applies the theme: an unknown one is a config warning
+        self.config_problems = [*self.config_warnings, *key_problems, *query_problems(self.config)]
         marks = self.session.marks
         self.paper_list.is_read = marks.is_read  # the session updates the flags in place
         self.paper_list.is_starred = marks.is_starred
@@ -145,8 +158,6 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         self.paper_list.focus()
         self._update_status()
         self.handoff_mount()  # selection column, fetch_on_start
-        for warning in self.config_warnings:
-            self.say(warning, "warning")
         self._load()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -194,8 +205,12 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self.idle_gc.note_input()
-            self.dwell.armed = True  # dwell starts only once the user did something
+            # Dwell counts only papers the user moved to, with a key or a click in the list or pane.
+            self.dwell.note_input(len(self.screen_stack) == 1
+                                  and (isinstance(event, events.MouseDown) or self._in_papers()))
         await super().on_event(event)
+        if isinstance(event, events.MouseDown) and len(self.screen_stack) == 1:
+            self.call_after_refresh(self._dwell_stay)
 
     def on_corpus_ready(self, message: CorpusReady) -> None:
         self.idle_gc.raise_threshold()  # here, on the event loop, so that on_unmount surely restores it
@@ -214,10 +229,9 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
     @on(PaperList.Highlighted)
     def _highlighted(self, message: PaperList.Highlighted) -> None:
         self._schedule_pane()
-        self._update_status()
-        self.dwell.stop()
-        if message.index is not None and not self.session.is_read(message.index):
-            self.dwell.start(message.index)
+        self._update_status()  # the position (17/400)
+        index = message.index
+        self.dwell.moved(index, index is not None and not self.session.is_read(index))
 
     def _schedule_pane(self) -> None:
         if self._pane_timer is not None:
@@ -240,7 +254,7 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
                                       facts=keep_wiring.facts(self, index))
 
     def _dwell_done(self, index: int) -> None:
-        if self.paper_list.selected == index:
+        if self.paper_list.selected == index and not self.session.is_read(index):
             self._mark(self.session.mark_read(index))
 
     # -- marks ------------------------------------------------------------------------------
@@ -335,9 +349,12 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         if not text.strip():
             self.workers.cancel_group(self, "filter")
             self.session.clear_filter()
+            self._show_searching(False)
             self._apply_filter(None, "", self.session.rows, self.session.unread_shown)
             return
         # The last result may narrow the next search, unless marks changed since (is:unread).
+        if self._searching is None:
+            self._searching = self.set_timer(SEARCHING_AFTER, self._show_searching)
         self._run_filter(self.corpus, text, self.session.narrowing())
 
     @work(thread=True, exclusive=True, group="filter", description="filter")
@@ -351,6 +368,7 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
         outcome = message.outcome
         if outcome.text != self.filter_bar.value:
             return  # a stale answer: a newer keystroke is on its way
+        self._show_searching(False)
         if self.session.apply_search(outcome):
             self._apply_filter(outcome.query, outcome.text, self.session.rows, outcome.unread)
         else:
@@ -409,6 +427,8 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._stopping.is_set():
             return False  # keys typed after `q` (a paste, "question") do nothing
+        if self.hidden_while_typing(action):
+            return False  # the key types into the filter bar; the footer shows the filter's keys
         if action in ("switch_pane", "focus_filter") and self.screen is not self.screen_stack[0]:
             return False
         # In the filter bar "/" is just a character of the query (id:cs/0601001).
@@ -426,7 +446,9 @@ class ReaderApp(HandoffActions, NavigationActions, App[int]):
             shown=len(self.paper_list.rows), unread=session.unread_shown, ranked=session.rank,
             query_text=session.filter.text, query_error=session.filter.error, **self.handoff_status(),
             **self.view_status(), order=session.keep.order, hidden=session.hidden_shown,
-            streaming=self._progress if self.live.loading else None, arrived=self.live.arrived)
+            streaming=self._progress if self.live.loading else None, arrived=self.live.arrived,
+            config_problems=len(self.config_problems), searching=self.searching,
+            starred=session.marks.starred_total if session.loaded else 0)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """A toast (digest text in it is shown literally, never as markup)."""

@@ -18,7 +18,9 @@ class FilterBar(Input):
     """The filter bar: live filtering, history on up/down, Esc clears then leaves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear_or_leave", "Clear filter", show=False, id="filter.clear"),
+        # Shown in the footer while typing (the app's letter keys are hidden then: they type).
+        Binding("enter", "submit", "Keep filter", id="filter.keep"),
+        Binding("escape", "clear_or_leave", "Clear filter", id="filter.clear"),
         Binding("up", "history(-1)", "Previous query", show=False, id="filter.history_back"),
         Binding("down", "history(1)", "Next query", show=False, id="filter.history_forward"),
     ]

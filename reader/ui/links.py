@@ -45,8 +45,8 @@ def open_pdf(app: App[Any], paper: Paper) -> Say:
         # In a thread: webbrowser waits on a console browser ($BROWSER); the app never does.
         threading.Thread(target=app.open_url, args=(url,), daemon=True, name="browser").start()
         return f"Opening {url}", "information"
-    app.copy_to_clipboard(url)
-    return f"No display here: copied {url}", "information"
+    app.copy_to_clipboard(url)  # over SSH: the URL goes to the user's own machine (OSC 52)
+    return f"No browser on this machine; sent the PDF URL to the terminal's clipboard (OSC 52): {url}", "information"
 
 
 def run_browser(command: str, url: str) -> Say:
@@ -67,4 +67,6 @@ def copy_url(app: App[Any], paper: Paper) -> Say:
     if url is None:
         return "This paper has no link to copy.", "warning"
     app.copy_to_clipboard(url)
-    return f"Copied {url}", "information"
+    # OSC 52 has no answer: the terminal (or tmux without set-clipboard) may drop it silently,
+    # so never claim "Copied".
+    return f"Sent to the terminal's clipboard (OSC 52); the URL is {url}", "information"

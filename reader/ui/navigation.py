@@ -55,6 +55,8 @@ class NavigationActions:
         live: LiveLibrary
         focused: Widget | None
         dwell: Dwell
+
+        def _dwell_stay(self) -> None: ...
         screen: Screen[Any]
         theme: str
         available_themes: dict[str, Any]
@@ -127,7 +129,7 @@ class NavigationActions:
             position = next((p for p, i in enumerate(rows) if keys[i] == cursor_key), None)
         if position is None:
             position = session.find_unread(0, 1) or 0
-        self.dwell.armed = False  # the app placed the cursor, the user did not move to the paper
+        self.dwell.note_input(False)  # the app placed the cursor: the next move is not the user's
         plist.set_rows(rows, keep=None)
         plist.move_to(position)
 
@@ -223,6 +225,7 @@ class NavigationActions:
             target.focus()
         else:
             self._focus_now(target)  # type: ignore[arg-type]
+            self._dwell_stay()  # Tab into the pane is a move to the paper (dwell)
 
     def action_overview(self) -> None:
         from .digest_screens import OverviewScreen

@@ -27,6 +27,7 @@ from ..keeping import Keeping
 from ..model import Paper
 from ..seen import listed_again
 from ..text import display_title
+from .contrast import readable
 from .keys import movement_bindings
 
 UNREAD_MARK = "●"
@@ -319,6 +320,8 @@ class PaperList(ScrollView, can_focus=True):
             self._styles = {c: self.get_component_rich_style(c, partial=True)
                             for c in self.COMPONENT_CLASSES}
             self._styles["base"] = self.rich_style
+            if self.app.no_color:  # NO_COLOR: the cursor by more than a colour
+                self._styles["paper-list--cursor"] += Style(reverse=True)
             self._styles_key = key
             self._cache.clear()
             self._rule_styles = {}
@@ -373,6 +376,7 @@ class PaperList(ScrollView, can_focus=True):
         if show_id:
             segments.append(Segment("  ", style))
             segments.append(Segment(ident, style + self._style("paper-list--id")))
+        segments = [Segment(s.text, readable(s.style)) if s.style else s for s in segments]  # every theme
         return Strip(segments).adjust_cell_length(width, style).simplify()
 
     def _matches(self) -> object:

@@ -20,7 +20,8 @@ _SECTIONS = (
     ("Filter", "filter"),
     ("Other", "app.other"),
 )
-_MARK_ACTIONS = {"read_next", "toggle_read", "toggle_star", "next_unread", "prev_unread",
+_MARK_ACTIONS = {"read_next", "page_or_read_next", "open_pdf_read",
+                 "toggle_read", "toggle_star", "next_unread", "prev_unread",
                  "mark_all", "undo"}
 _FILTER_ACTIONS = {"focus_filter", "clear_filter", "toggle_rank", "save_query"}
 
@@ -33,6 +34,7 @@ _FILTER_HELP = (
     ("ti: abs: cat: id:", "fields (id: is a prefix)"),
     ("date:2019-07  date:A..B", "day, month or range"),
     ("is:unread is:read is:starred", "state"),
+    ("arXiv:ID  ID  arxiv.org URL", "that paper (as pasted)"),
     ("Enter / Esc", "keep the filter / clear it (again: leave)"),
     ("up / down", "previous queries (in the filter bar)"),
 )

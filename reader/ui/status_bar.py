@@ -18,7 +18,8 @@ class StatusBar(Static):
              shown: int = 0, unread: int = 0, ranked: bool = False, query_text: str = "",
              query_error: str | None = None, selected: int = 0, selected_hidden: int = 0,
              activity: str = "", view: str = "", position: int = 0, hint: str = "", order: str = "digest",
-             hidden: int = 0, streaming: tuple[int, int] | None = None, arrived: str = "") -> None:
+             hidden: int = 0, streaming: tuple[int, int] | None = None, arrived: str = "",
+             config_problems: int = 0, searching: bool = False, starred: int = 0) -> None:
         """Assemble and draw the line; `progress` (files done, total) while still loading, `streaming`
         (the same) while older digests arrive after the first screen, `arrived` what a reload
         brought; `view` (the navigator row shown) and `position` (1-based cursor row) once loaded;
@@ -44,8 +45,13 @@ class StatusBar(Static):
                 parts.append(f" · {sanitize(arrived)}")
         if activity:
             parts.append((f" · {sanitize(activity)}", "$text-accent"))
-        if view and progress is None:  # last: on a narrow terminal the counts and the filter come first
-            parts += [" · ", (sanitize(view), "bold"), f" {position:,}/{shown:,}"]
+        if searching and progress is None:
+            parts.append((" · searching…", "bold"))
+        if config_problems:  # one line for all of them, never a pile of toasts
+            noun = "problem" if config_problems == 1 else "problems"
+            parts += [" · ", (f"config: {config_problems} {noun}, see arxiv-reader config check", "$text-warning")]
+        if progress is None:  # last: on a narrow terminal the counts, the filter and the problems come first
+            parts += _place_parts(view, position, shown, starred)
         if hint:
             parts += [" · ", (sanitize(hint), "italic")]
         self.line = Content.assemble(*parts)
@@ -63,6 +69,17 @@ def _order_parts(order: str, ranked: bool, hidden: int) -> list[str | tuple[str,
         parts.append(" · by watch score")
     elif ranked or order == "match":
         parts.append(" · ranked")
+    return parts
+
+
+def _place_parts(view: str, position: int, shown: int, starred: int) -> list[str | tuple[str, str]]:
+    """The view shown and the cursor's position in it (`2019-07-09 cs.CV 17/400`), and the stars."""
+    parts: list[str | tuple[str, str]] = []
+    if view:
+        parts += [" · ", (sanitize(view), "bold")]
+    if position and shown:
+        parts.append(f" {position:,}/{shown:,}" if view else f" · {position:,}/{shown:,}")
+    parts.append(f" · {starred:,} starred")
     return parts
 
 

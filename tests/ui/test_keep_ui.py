@@ -54,6 +54,9 @@ async def test_watch_marker_colour_why_order_and_hidden_count(tmp_path: Path) ->
         # A watched paper: the marker in the rule's colour, and the why in the pane.
         target = next(i for i in petrov if i not in knuth)
         y = row_of(app, papers[target].id)
+        if app.paper_list.cursor == y:  # on the cursor row a colour is made readable on its background
+            await pilot.press("k" if y else "j")
+            await settle(app, pilot)
         marks = [seg for seg in app.paper_list.render_line(y) if seg.text == "◆"]
         assert marks and marks[0].style.color == Color.parse("#ff8800")
         await pilot.click(app.paper_list, offset=(10, y))

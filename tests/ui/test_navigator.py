@@ -315,7 +315,9 @@ async def test_unknown_theme_is_one_config_problem_and_a_known_one_applies(tmp_p
     app.config.theme = "no-such-theme"
     async with app.run_test(size=NARROW) as pilot:
         await wait_ready(app, pilot)
-        assert [n for n in app.notices if "theme" in n.message] and app.theme == "textual-dark"
+        # One config problem: listed for `config check`, one summary line in the status bar.
+        assert [p for p in app.config_problems if "theme" in p] and app.theme == "textual-dark"
+        assert "config: 1 problem" in app.status_bar.line.plain
     other = app_for(tmp_path, library)
     other.config.theme = "nord"
     async with other.run_test(size=NARROW) as pilot:
