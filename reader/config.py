@@ -18,7 +18,8 @@ expanded), ``browser`` (a command with ``%u`` for the URL, run without a shell),
 Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``); for `fetch`:
 ``categories``, ``fetch_url``, ``api_url``, ``fetch_interval_s``, ``fetch_timeout_s``, ``fetch_max_mb``
 and ``fetch_on_start``; ``unread_on_update`` (a bool: a read paper comes back unread when a
-newer version is announced). A problem in the file is reported as ``FILE:LINE: KEY: message`` and the
+newer version is announced); ``sync_dir`` (the synced folder marks are shared through, ``~``
+expanded; see `reader.sync`). A problem in the file is reported as ``FILE:LINE: KEY: message`` and the
 default is used for that key.
 The filter history lives in `reader.history`; its names are re-exported here for old callers.
 """
@@ -94,6 +95,8 @@ class Config:
     fetch_max_mb: float = 50.0
     """A response larger than this many megabytes (10**6 bytes) is refused."""
     fetch_on_start: bool = False
+    sync_dir: Path | None = None
+    """The synced folder marks are shared through (``~`` expanded); None: marks are not synced."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
@@ -103,7 +106,7 @@ NAVIGATOR_MODES = ("auto", "show", "hide")
 TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "export_dir", "queries", "keys",
                   "categories", "fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb",
                   "fetch_on_start",
-                  "unread_on_update")
+                  "unread_on_update", "sync_dir")
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int:
@@ -184,7 +187,7 @@ def _load_tables(data: dict[str, object], config: Config, warn: Callable[..., No
 
 
 def _load_new_keys(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
-    for key in ("library", "export_dir"):
+    for key in ("library", "export_dir", "sync_dir"):
         folder = data.get(key)
         if folder is None:
             continue
