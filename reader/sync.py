@@ -110,7 +110,6 @@ class SyncFolder:
         self.store = store
         self.sync_dir = Path(sync_dir).expanduser()
         self.state_dir = store.directory / STATE_DIR
-        self._merged: set[tuple[str, str, float]] = set()
         self._old_fd: int | None = None  # the local log we last read, kept to finish it after a compaction
         self._old_ident: tuple[int, int] | None = None
         self._more = False
@@ -126,9 +125,15 @@ class SyncFolder:
                 return text
         try:
             self.state_dir.mkdir(parents=True, exist_ok=True)
-            new = secrets.token_hex(8)
-            _write_atomic(path, (new + "\n").encode())
-            return path.read_text("ascii").strip() if path.exists() else new
+            tmp = path.with_name(f".host-id.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+            _write_atomic(tmp, (secrets.token_hex(8) + "\n").encode())
+            try:
+                os.link(tmp, path)  # only the first process of this data directory makes it
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+            return path.read_text("ascii").strip()
         except OSError as err:
             raise SyncError(f"cannot write {path}: {err.strerror or err}") from None
 
@@ -181,16 +186,18 @@ class SyncFolder:
         Returns how many were written; raises SyncError when the synced folder cannot be
         written (call again later: nothing is skipped)."""
         with self._locked() as state:
-            cursor = state.get("push")
-            try:
-                events, new_cursor = self._local_since(cursor if isinstance(cursor, dict) else None)
-            except OSError as err:
-                raise SyncError(f"cannot read {self.store.log_path}: {err.strerror or err}") from None
-            mine = [e for e in events if (e.key, e.field, e.time) not in self._merged]
-            self.push(mine)
-            self._merged.clear()
-            state["push"] = new_cursor
-            return len(mine)
+            return self._push_locked(state, set())
+
+    def _push_locked(self, state: dict[str, Any], merged: set[tuple[str, str, float]]) -> int:
+        cursor = state.get("push")
+        try:
+            events, new_cursor = self._local_since(cursor if isinstance(cursor, dict) else None)
+        except OSError as err:
+            raise SyncError(f"cannot read {self.store.log_path}: {err.strerror or err}") from None
+        mine = [e for e in events if (e.key, e.field, e.time) not in merged]
+        self.push(mine)
+        state["push"] = new_cursor
+        return len(mine)
 
     def _local_since(self, cursor: dict[str, Any] | None) -> tuple[list[Event], dict[str, Any]]:
         """The local events after `cursor`, and the cursor at the end of what was read."""
@@ -302,9 +309,15 @@ class SyncFolder:
         local store cannot be written (nothing is marked as merged then)."""
         with self._locked() as state:
             batch = self._read_others(state, budget)
+            if batch.events:  # our own events first: then what the merge appends is alone after the cursor
+                with contextlib.suppress(SyncError):
+                    self._push_locked(state, set())
             changed = self._merge(batch.events)
             state["files"] = batch.offsets
             self._more = batch.more
+            if batch.events:  # move the cursor past the merged events (they are the others', not ours)
+                with contextlib.suppress(SyncError):
+                    self._push_locked(state, {(e.key, e.field, e.time) for e in batch.events})
             return changed
 
     def catch_up(self) -> set[str]:
@@ -329,7 +342,6 @@ class SyncFolder:
             changed: set[str] = set()
         else:
             changed = {k for k in keys if self._marks_of(k) != before[k]} if small else keys
-        self._merged.update((e.key, e.field, e.time) for e in events)
         return changed
 
     def _marks_of(self, key: str) -> tuple[object, ...]:
