@@ -382,8 +382,9 @@ class SyncFolder:
             if got is None:
                 continue
             new_rec, events, host, used = got
+            if used >= budget and new_rec["offset"] < new_rec["size"]:
+                batch.more = True  # cut short by the budget (not a torn last line: that waits)
             budget -= used
-            batch.more = batch.more or new_rec["offset"] < new_rec["size"]
             batch.offsets[entry.name] = new_rec
             batch.events += events
             machine = _machine_id(entry.name)
