@@ -300,6 +300,8 @@ def show_config(config: Config) -> str:
                  else "# export_dir = (not set: the current directory)")
     lines += _fetch_lines(config, show=True)
     lines.append("unread_on_update = true" if config.unread_on_update else "# unread_on_update = false (not set)")
+    lines.append(f"sync_dir = {_toml_value(str(config.sync_dir))}" if config.sync_dir is not None
+                 else "# sync_dir = (not set: marks are not shared)")
     lines += ["", "[queries]"]
     lines += [f"{n} = {_toml_value(q)}" for n, q in sorted(config.queries.items())]
     lines += ["", "[keys]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(config.keys.items())]
