@@ -241,6 +241,8 @@ class SyncFolder:
         time, else the rest of the log we were reading when it was replaced by a compaction."""
         if cursor is None:
             return self._all_local()
+        if cursor.get("ident") is None:  # there was no log: everything before it was exported
+            return []
         if self._old_fd is not None and self._old_ident == c_ident:
             old = _read_all(self._old_fd)
             if offset <= len(old):
