@@ -110,6 +110,10 @@ class SyncFolder:
         self.store = store
         self.sync_dir = Path(sync_dir).expanduser()
         self.state_dir = store.directory / STATE_DIR
+        data, shared = store.directory.resolve(), self.sync_dir.resolve()
+        if shared == data or data in shared.parents or shared in data.parents:
+            raise SyncError(f"sync_dir {shared} must be a folder of its own, not the data directory {data} "
+                            "or a folder holding it")
         self._old_fd: int | None = None  # the local log we last read, kept to finish it after a compaction
         self._old_ident: tuple[int, int] | None = None
         self._more = False

@@ -353,6 +353,13 @@ def test_cli_commands_push_and_merge(tmp_path, monkeypatch, capsys):
     assert merged == size and "last event 20" in line
 
 
+def test_sync_dir_must_not_hold_the_data_directory(tmp_path):
+    store = StateStore(tmp_path / "data")
+    for bad in (tmp_path / "data", tmp_path, tmp_path / "data" / "sub"):
+        with pytest.raises(SyncError, match="folder of its own"):
+            SyncFolder(store, bad)
+
+
 def test_sync_status_without_sync_dir(tmp_path, capsys):
     assert main(["sync", "status"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
