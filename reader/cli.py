@@ -563,6 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             args = _build_parser().parse_args(argv)
             args.config, args.config_problems = _load_config()
+            _SYNC.clear()
             _SYNC["config"] = args.config
             for problem in args.config_problems:
                 print(_safe(problem), file=sys.stderr)
