@@ -195,7 +195,7 @@ class SyncFolder:
     def _push_locked(self, state: dict[str, Any], merged: set[tuple[str, str, float]]) -> int:
         cursor = state.get("push")
         try:
-            events, new_cursor = self._local_since(cursor if isinstance(cursor, dict) else None)
+            events, new_cursor = self._local_since(cursor if isinstance(cursor, dict) else None, merged)
         except OSError as err:
             raise SyncError(f"cannot read {self.store.log_path}: {err.strerror or err}") from None
         mine = [e for e in events if (e.key, e.field, e.time) not in merged]
@@ -203,7 +203,8 @@ class SyncFolder:
         state["push"] = new_cursor
         return len(mine)
 
-    def _local_since(self, cursor: dict[str, Any] | None) -> tuple[list[Event], dict[str, Any]]:
+    def _local_since(self, cursor: dict[str, Any] | None,
+                     skip: set[tuple[str, str, float]]) -> tuple[list[Event], dict[str, Any]]:
         """The local events after `cursor`, and the cursor at the end of what was read."""
         log = self.store.log_path
         try:
@@ -223,14 +224,14 @@ class SyncFolder:
             wall = time.time()
             if cursor is not None and c_ident == ident and offset <= st.st_size:
                 data = os.pread(fd, st.st_size - offset, offset)
-                events = _events(_parse_log_lines(data, 0 if offset else _header_end(data)))
+                events = _events(_parse_log_lines(data, 0 if offset else _header_end(data)), skip)
                 end = offset + data.rfind(b"\n") + 1
             else:
                 data = _read_all(fd)
                 end = data.rfind(b"\n") + 1
                 events = self._before_log(cursor, c_ident, offset)
                 if cursor is not None:  # (the first time, `_all_local` holds the log's events)
-                    events += _events(_parse_log_lines(data, _header_end(data)))
+                    events += _events(_parse_log_lines(data, _header_end(data)), skip)
         except BaseException:
             os.close(fd)
             raise

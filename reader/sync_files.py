@@ -61,10 +61,13 @@ def _header_end(data: bytes) -> int:
     return data.find(b"\n") + 1
 
 
-def _events(chunk: Any) -> list[Event]:
+def _events(chunk: Any, skip: set[tuple[str, str, float]] | None = None) -> list[Event]:
+    """The chunk's events as Event objects, leaving out those whose (key, field, time) is in `skip`."""
     if chunk.raw:
+        if skip:
+            return [Event(k, f, v == "true", t) for k, f, v, ts in chunk.events if (k, f, t := float(ts)) not in skip]
         return [Event(k, f, v == "true", float(t)) for k, f, v, t in chunk.events]
-    return [Event(*e) for e in chunk.events]
+    return [Event(*e) for e in chunk.events if not skip or (e[0], e[1], e[3]) not in skip]
 
 
 def _read_file(path: Path, rec: dict[str, Any] | None,
