@@ -11,6 +11,7 @@
     arxiv-reader export --format bibtex|markdown|json [--query Q] [--starred] [--unread] [-o FILE] [PATH ...]
     arxiv-reader config path | config show | config check
     arxiv-reader fetch [CATEGORY ...] [--api QUERY [--max N]]
+    arxiv-reader sync status                    the machines seen in `sync_dir` and how far each is merged
 
 Without PATH, every command reads the `library` set in config.toml, else the bundled samples.
 
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
     from .rules import RuleSet
     from .state import StateStore
 
-SUBCOMMANDS = ("list", "check", "mark", "tag", "untag", "note", "journal", "state", "export", "config", "fetch")
+SUBCOMMANDS = ("list", "check", "mark", "tag", "untag", "note", "journal", "state", "export", "config", "fetch",
+               "sync")
 API_MAX_DEFAULT = 50
 API_MAX_LIMIT = 2000  # the arXiv API's own limit for one request
 EXIT_PROBLEMS = 1
@@ -130,6 +132,9 @@ def _add_keep_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="where titles come from (default: the library)")
     p.add_argument("--since", metavar="WHEN", help="7d, 12h, 2w or a date such as 2026-12-01 (default: all)")
     p.add_argument("--format", "-f", choices=("markdown", "json"), default="markdown")
+    p = sub.add_parser("sync", help="marks shared through the synced folder (`sync_dir` in config.toml)")
+    ysub = p.add_subparsers(dest="sync_command", parser_class=_Parser, metavar="ACTION", required=True)
+    ysub.add_parser("status", help="the machines seen, their last event, how far each is merged here")
 
 
 def _app_parser() -> _Parser:
@@ -190,6 +195,7 @@ def _open_store() -> StateStore:
             print(f"arxiv-reader: warning: {_safe(warning)}", file=sys.stderr)
     except StateError as err:
         raise Failure(_safe(str(err))) from None
+    _start_sync(store)
     return store
 
 
@@ -225,6 +231,26 @@ def _run_query(args: argparse.Namespace, papers: Sequence[Paper], keys: list[str
     if getattr(args, "all", False) or mentions_hidden(query):
         return indices
     return matches.visible(indices)
+
+
+_SYNC: dict[str, object] = {}  # "config": this command's Config; "folder": its SyncFolder (sync_dir set)
+
+
+def _start_sync(store: StateStore) -> None:
+    config = _SYNC.get("config")
+    if isinstance(config, Config) and config.sync_dir is not None:
+        from .sync import start
+        _SYNC["folder"] = start(store, config.sync_dir, _warn)
+
+
+def _push_sync() -> None:
+    from .sync import SyncFolder, push_after_write
+    folder = _SYNC.get("folder")
+    push_after_write(folder if isinstance(folder, SyncFolder) else None, _warn)
+
+
+def _warn(message: str) -> None:
+    print(f"arxiv-reader: warning: {_safe(message)}", file=sys.stderr)
 
 
 def _select(
@@ -303,6 +329,7 @@ def cmd_mark(args: argparse.Namespace, out: TextIO) -> int:
         store.apply([(k, field, value) for k in dict.fromkeys(keys)])
     except StateError as err:
         raise Failure(_safe(str(err))) from None
+    _push_sync()
     return 0
 
 
@@ -331,6 +358,7 @@ def cmd_tag(args: argparse.Namespace, out: TextIO) -> int:
             store.remove_tag(key, args.tags)
     except StateError as err:
         raise Failure(_safe(str(err))) from None
+    _push_sync()
     return 0
 
 
@@ -354,6 +382,7 @@ def cmd_note(args: argparse.Namespace, out: TextIO) -> int:
         store.set_note(key, text)
     except StateError as err:
         raise Failure(_safe(str(err))) from None
+    _push_sync()
     return 0
 
 
@@ -410,6 +439,7 @@ def cmd_state(args: argparse.Namespace, out: TextIO) -> int:
         changed = store.merge(events)
     except StateError as err:
         raise Failure(_safe(str(err))) from None
+    _push_sync()
     out.write(f"imported {len(events)} marks, {changed} changed the state\n")
     if problems:
         out.write(f"{len(problems)} damaged line{'s' * (len(problems) != 1)} skipped\n")
@@ -548,6 +578,20 @@ def cmd_fetch(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_PROBLEMS if any(o.status == "failed" for o in outcomes) else 0
 
 
+def cmd_sync(args: argparse.Namespace, out: TextIO) -> int:
+    from .state import StateError, StateStore
+    from .sync import SyncError, SyncFolder, status_lines
+    config: Config = args.config
+    if config.sync_dir is None:
+        raise UsageError('sync is off: set sync_dir = "~/Sync/arxiv-reader" in ' + _safe(str(config.path)))
+    try:
+        lines = status_lines(SyncFolder(StateStore(), config.sync_dir))
+    except (SyncError, StateError) as err:
+        raise Failure(_safe(str(err))) from None
+    out.write("".join(line + "\n" for line in lines))
+    return 0
+
+
 def _load_config() -> tuple[Config, list[str]]:
     path = config_dir() / "config.toml"
     try:
@@ -622,11 +666,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             args = _build_parser().parse_args(argv)
             args.config, args.config_problems = _load_config()
+            _SYNC.clear()
+            _SYNC["config"] = args.config
             for problem in args.config_problems:
                 print(_safe(problem), file=sys.stderr)
             handler = {"list": cmd_list, "check": cmd_check, "mark": cmd_mark, "state": cmd_state,
                        "export": cmd_export, "config": cmd_config, "fetch": cmd_fetch, "tag": cmd_tag,
-                       "untag": cmd_tag, "note": cmd_note, "journal": cmd_journal}
+                       "untag": cmd_tag, "note": cmd_note, "journal": cmd_journal, "sync": cmd_sync}
             code = handler[args.command](args, out)
         elif argv and argv[0] in ("-h", "--help"):
             _build_parser().print_help()

@@ -18,8 +18,9 @@ expanded), ``browser`` (a command with ``%u`` for the URL, run without a shell),
 Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``); for `fetch`:
 ``categories``, ``fetch_url``, ``api_url``, ``fetch_interval_s``, ``fetch_timeout_s``, ``fetch_max_mb``
 and ``fetch_on_start``; ``osc52_max_kb`` (the most `Y` sends to the clipboard);
-``unread_on_update`` (a bool: a read paper comes back unread when a
-newer version is announced). A problem in the file is reported as ``FILE:LINE: KEY: message`` and the
+``unread_on_update`` (a bool: a read paper comes back unread when a newer version is announced);
+``sync_dir`` (the synced folder marks are shared through, ``~`` expanded; see `reader.sync`). A
+problem in the file is reported as ``FILE:LINE: KEY: message`` and the
 default is used for that key.
 The filter history lives in `reader.history`; its names are re-exported here for old callers.
 """
@@ -101,6 +102,8 @@ class Config:
     fetch_on_start: bool = False
     osc52_max_kb: float = 100.0
     """`Y` sends BibTeX up to this many KB (1024 bytes) through OSC 52; past it, it writes a file."""
+    sync_dir: Path | None = None
+    """The synced folder marks are shared through (``~`` expanded); None: marks are not synced."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
@@ -111,7 +114,7 @@ TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "
                   "categories", "fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb",
                   "fetch_on_start", "osc52_max_kb",
                   "unread_on_update",
-                  "watch", "hide")
+                  "watch", "hide", "sync_dir")
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int:
@@ -194,7 +197,7 @@ def _load_tables(data: dict[str, object], config: Config, warn: Callable[..., No
 
 
 def _load_new_keys(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
-    for key in ("library", "export_dir"):
+    for key in ("library", "export_dir", "sync_dir"):
         folder = data.get(key)
         if folder is None:
             continue
@@ -308,6 +311,8 @@ def show_config(config: Config) -> str:
                  else "# export_dir = (not set: the current directory)")
     lines += _fetch_lines(config, show=True)
     lines.append("unread_on_update = true" if config.unread_on_update else "# unread_on_update = false (not set)")
+    lines.append(f"sync_dir = {_toml_value(str(config.sync_dir))}" if config.sync_dir is not None
+                 else "# sync_dir = (not set: marks are not shared)")
     lines += ["", "[queries]"]
     lines += [f"{n} = {_toml_value(q)}" for n, q in sorted(config.queries.items())]
     lines += ["", "[keys]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(config.keys.items())]

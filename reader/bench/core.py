@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 LARGE_LIBRARY = 300_000
 """`--large` also starts the app on a library this size."""
-CASES = ("parse", "startup", "daily", "filter", "lists", "state", "keep", "navigator", "rules", "large")
+CASES = ("parse", "startup", "daily", "filter", "lists", "state", "keep", "navigator", "rules", "sync", "large")
 
 
 # -- parse ---------------------------------------------------------------------------------
@@ -296,6 +296,46 @@ def bench_rules(size: int, repeat: int) -> Row:
             "new_digest_ms": median(news) * 1e3, "watched": watched}
 
 
+def bench_sync(events: int, repeat: int) -> Row:
+    """The synced folder: `events` events from 3 other machines merged at start, then 100 new
+    events from one of them picked up by one poll."""
+    from ..state import StateStore
+    from ..sync import SyncFolder
+
+    def write(path: Path, start: int, n: int, t0: float) -> None:
+        with path.open("a") as fh:
+            fh.writelines(f'{{"id": "{2000 + i // 100000:04d}.{i % 100000:05d}", "field": "read", '
+                          f'"value": true, "time": {t0 + i * 1e-3!r}}}\n' for i in range(start, start + n))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        shared = Path(tmp) / "Sync"
+        shared.mkdir()
+        names = [f"marks.{m:016x}.log" for m in (0xA, 0xB, 0xC)]
+        for m, name in enumerate(names):
+            write(shared / name, m * (events // 3), events // 3, 1.7e9)
+        starts = []
+        for r in range(repeat):
+            store = StateStore(Path(tmp) / f"data{r}")
+            store.load()
+            folder = SyncFolder(store, shared)
+            t = time.perf_counter()
+            folder.catch_up()
+            starts.append(time.perf_counter() - t)
+            assert len(store) == events // 3 * 3
+            if r < repeat - 1:
+                folder.close()
+                store.close()
+        polls = []
+        for r in range(5):
+            write(shared / names[0], events + r * 100, 100, 1.8e9)
+            t = time.perf_counter()
+            changed = folder.poll()
+            polls.append(time.perf_counter() - t)
+            assert len(changed) == 100
+    return {"case": "sync", "marks": events // 3 * 3, "start_merge_s": median(starts),
+            "poll_100_ms": median(polls) * 1e3}
+
+
 # -- the filter over a million titles -------------------------------------------------------
 
 
@@ -442,6 +482,7 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
     step("rules", lambda: bench_rules(10_000 if args.quick else 100_000, max(repeat, 3)))
     if args.large:  # startup at 300,000 papers (750 digests): minutes to generate and run
         step("startup", partial(bench_startup, root, LARGE_LIBRARY, repeat))
+    step("sync", lambda: bench_sync(30_000 if args.quick else 1_000_000, repeat))
     if args.large and "large" in wanted:
         papers = large_papers(LARGE)
         step("large", partial(lists_case, LARGE, stock=False, papers=papers))
