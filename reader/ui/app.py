@@ -31,12 +31,13 @@ from ..gc_policy import IdleCollector
 from ..library import ParseCache, default_cache_dir
 from ..session import Reread, Session
 from ..text import sanitize
-from . import keep_wiring, links
+from . import keep_wiring
 from .abstract_pane import AbstractPane
 from .actions import EverydayActions
+from .paper_actions import PaperActions
 from .bindings import APP_BINDINGS, palette_commands
 from .dwell import Dwell
-from .filter_bar import FilterBar, save_query
+from .filter_bar import FilterBar
 from .handoff import HandoffActions
 from .navigation import NavigationActions
 from .live import LiveLibrary
@@ -44,7 +45,6 @@ from .messages import CorpusReady, FilterDone, LibraryChanged, Loaded, MarksSave
 from .footer import FittingFooter
 from .keycheck import check_keys
 from .paper_list import PaperList
-from .screens import ConfirmScreen, HelpScreen
 from .status_bar import StatusBar, source_label
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class Notice:
     severity: str
 
 
-class ReaderApp(EverydayActions, HandoffActions, NavigationActions, App[int]):
+class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions, App[int]):
     """Triage arXiv digests: read, star, filter, open."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses elsewhere find it
@@ -291,44 +291,6 @@ class ReaderApp(EverydayActions, HandoffActions, NavigationActions, App[int]):
         if reread.flags is not None and self.session.replace_flags(*reread.flags):
             self._after_state_change(None)
 
-    def action_toggle_read(self) -> None:
-        if not self.act_on_selection("read") and (index := self.paper_list.selected) is not None:
-            self.dwell.stop()
-            self._mark(self.session.toggle(index, "read"))
-
-    def action_toggle_star(self) -> None:
-        if not self.act_on_selection("starred") and (index := self.paper_list.selected) is not None:
-            self._mark(self.session.toggle(index, "starred"))
-
-    def action_next_unread(self, step: int = 1) -> None:
-        pos = self.session.find_unread(self.paper_list.cursor + step, step)
-        if pos is None:
-            self.say("No more unread papers " + ("below." if step > 0 else "above."))
-        else:
-            self.paper_list.move_to(pos)
-
-    def action_prev_unread(self) -> None:
-        self.action_next_unread(-1)
-
-    def action_read_next(self) -> None:
-        if (index := self.paper_list.selected) is not None:
-            self._mark(self.session.mark_read(index))
-            self.action_next_unread()
-
-    def action_mark_all(self) -> None:
-        which, unread = self.mark_all_targets()  # the selection's unread papers if any, else the shown ones
-        if not unread:
-            self.say(f"Every {which} paper is already read.")
-            return
-
-        noun = "paper" if len(unread) == 1 else "papers"
-        self.push_screen(ConfirmScreen(f"Mark {len(unread):,} {which} {noun} as read?"),
-                         lambda yes: self._mark(self.session.mark_all_read(unread)) if yes else None)
-
-    def action_undo(self) -> None:
-        undone = self.session.undo()
-        self.say("Nothing to undo." if undone is None else f"undone: {undone}")
-
     # -- filter -----------------------------------------------------------------------------
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -400,29 +362,6 @@ class ReaderApp(EverydayActions, HandoffActions, NavigationActions, App[int]):
     def action_toggle_rank(self) -> None:
         keep_wiring.cycle_order(self)  # digest order, match score, watch score
         self._update_status()
-
-    def action_saved_query(self, slot: int) -> None:
-        if (text := self.config.queries.get(slot)) is None:
-            self.say(f"No query saved on {slot}; press ctrl+s to save the current filter.")
-        else:
-            self.filter_bar.value = text
-            self.filter_bar.remember(text)
-
-    def action_save_query(self) -> None:
-        self.say(*save_query(self.config, self.filter_bar.value))
-
-    # -- other actions ----------------------------------------------------------------------
-    def action_open_pdf(self) -> None:
-        if (index := self.paper_list.selected) is not None:
-            self.say(*links.open_pdf(self, self.session.papers[index]))
-
-    def action_copy_url(self) -> None:
-        if (index := self.paper_list.selected) is not None:
-            self.say(*links.copy_url(self, self.session.papers[index]))
-
-    def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._stopping.is_set():

@@ -54,7 +54,11 @@ class StatusBar(Static):
             parts += _place_parts(view, position, shown, starred)
         if hint:
             parts += [" · ", (sanitize(hint), "italic")]
-        self.line = Content.assemble(*parts)
+        line = Content.assemble(*parts)
+        width = self.size.width - 2  # the padding
+        if 0 < width < line.cell_length:  # a narrow terminal: the source is the part to do without
+            line = Content.assemble(parts[1][3:] if isinstance(parts[1], str) else parts[1], *parts[2:])
+        self.line = line
         # One line, always: no layout pass needed (it would cost ~20 ms a keystroke here).
         self.update(self.line, layout=False)
 

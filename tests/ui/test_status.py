@@ -31,7 +31,7 @@ async def test_toasts_never_cover_the_status_bar(tmp_path):
         await settle(app, pilot)
         lines = screen_lines(app)
         assert "OSC 52" in "\n".join(lines)  # the toasts are on screen...
-        assert lines[-2].lstrip().startswith("sample_digests/ · 46 papers")  # ...and the status bar too
+        assert lines[-2].lstrip().startswith("46 papers · 46 shown")  # ...and the status bar (narrow: no source)
         assert "Quit" in lines[-1]
         toasts = [t.region for t in app.screen.query("Toast")]
         assert len(toasts) == 3
@@ -79,7 +79,7 @@ async def test_the_footer_drops_whole_hints_never_cuts_one(tmp_path, width):
         assert shown and shown[0] == "Quit"  # the most important stays
         for hint in shown:
             assert hint in line, (hint, line)
-        words = {w for hint in shown for w in hint.split()} | {"q", "?", "/", "space", "m", "s", "n", "o", "y",
+        words = {w for hint in shown for w in hint.split()} | {"q", "?", "/", "space", "m", "s", "n", "o", "y", "d",
                                                                 "^p", "palette", "▏"}
         assert set(line.replace("▏", " ▏ ").split()) <= words, line
         if width >= 160:
