@@ -54,11 +54,7 @@ class StatusBar(Static):
             parts += _place_parts(view, position, shown, starred)
         if hint:
             parts += [" · ", (sanitize(hint), "italic")]
-        line = Content.assemble(*parts)
-        width = self.size.width - 2  # the padding
-        if 0 < width < line.cell_length:  # a narrow terminal: the source is the part to do without
-            line = Content.assemble(parts[1][3:] if isinstance(parts[1], str) else parts[1], *parts[2:])
-        self.line = line
+        self.line = _fitted(parts, self.size.width - 2)  # 2: the padding
         # One line, always: no layout pass needed (it would cost ~20 ms a keystroke here).
         self.update(self.line, layout=False)
 
@@ -74,6 +70,15 @@ def _order_parts(order: str, ranked: bool, hidden: int) -> list[str | tuple[str,
     elif ranked or order == "match":
         parts.append(" · ranked")
     return parts
+
+
+def _fitted(parts: list[str | tuple[str, str]], width: int) -> Content:
+    """The line; on a terminal too narrow for it, without the source (the part to do without)."""
+    line = Content.assemble(*parts)
+    if 0 < width < line.cell_length and len(parts) > 1:
+        rest = parts[1][3:] if isinstance(parts[1], str) else parts[1]  # its leading " · "
+        line = Content.assemble(rest, *parts[2:])
+    return line
 
 
 def _place_parts(view: str, position: int, shown: int, starred: int) -> list[str | tuple[str, str]]:
