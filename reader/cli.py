@@ -442,7 +442,6 @@ def _load_config() -> tuple[Config, list[str]]:
 
             config.keys, key_problems = check_keys(config)
             problems += key_problems
-        return config, problems
     except Exception as err:  # never a traceback for a config file
         return Config(path=path), [f"{path}:1: {err}; using the defaults"]
     from .rules import load_rules

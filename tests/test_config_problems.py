@@ -36,7 +36,8 @@ def test_each_problem_has_file_line_and_key(tmp_path: Path) -> None:
     config, warnings = load_config(path)
     assert warnings == []
     assert query_problems(config) == [
-        f'{path}:4: queries.1: unknown field "foo:" at column 1 (fields: ti: abs: cat: id: date: is:)',
+        f'{path}:4: queries.1: unknown field "foo:" at column 1 '
+        "(fields: ti: abs: cat: id: date: is: au: co: tag: note: watch:)",
         f"{path}:5: queries.2: unclosed quote at column 4",
     ]
     keymap, problems = check_keys(config)
@@ -56,7 +57,8 @@ def test_key_names() -> None:
 
 
 def test_remapping_to_a_free_key_and_swapping_keys_are_no_conflict(tmp_path: Path) -> None:
-    remaps = {"app.quit": "Q", "list.down": "J", "pane.down": "J", "app.undo": "j"}  # j freed, then taken
+    # j freed in every context where it is a key (the list, the pane, the navigator), then taken
+    remaps = {"app.quit": "Q", "list.down": "J", "pane.down": "J", "navigator.down": "J", "app.undo": "j"}
     path = write(tmp_path / "config.toml", "[keys]\n" + "".join(f'"{k}" = "{v}"\n' for k, v in remaps.items()))
     keymap, problems = check_keys(load_config(path)[0])
     assert problems == [] and keymap == remaps

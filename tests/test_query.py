@@ -174,7 +174,7 @@ def test_fields():
     assert only("ti:voxel").fuzzy_ok
 
 
-@pytest.mark.parametrize("text", ["3:1", "http://x.org/a", "Note:", "e.g.:", "TODO:x", "a:b".upper()])
+@pytest.mark.parametrize("text", ["3:1", "http://x.org/a", "Re:", "e.g.:", "TODO:x", "a:b".upper()])
 def test_words_that_are_not_fields(text):
     t = only(text)
     assert isinstance(t, TextTerm) and t.needle == text and t.fields == PLAIN_FIELDS
