@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
+
 from textual.binding import Binding, BindingType
 
 MOVEMENT: dict[str, tuple[str, str]] = {
@@ -21,3 +23,26 @@ def movement_bindings(prefix: str, actions: dict[str, str]) -> list[BindingType]
     """One hidden Binding per movement, with the id ``PREFIX.NAME`` (for keymaps)."""
     return [Binding(MOVEMENT[name][0], action, MOVEMENT[name][1], show=False, id=f"{prefix}.{name}")
             for name, action in actions.items()]
+
+
+class RowCursor:
+    """The row movements of a line-API list (the paper list, the navigator): each widget has
+    `rows` and a `_set_cursor` that clamps, scrolls and redraws."""
+
+    cursor: int
+    rows: Sized
+
+    def _set_cursor(self, position: int) -> None:
+        raise NotImplementedError
+
+    def action_cursor_down(self) -> None:
+        self._set_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._set_cursor(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self._set_cursor(0)
+
+    def action_last(self) -> None:
+        self._set_cursor(len(self.rows) - 1)

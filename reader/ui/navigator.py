@@ -21,12 +21,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..digests import Navigator, Row, parse_view
-from .keys import movement_bindings
+from .keys import RowCursor, movement_bindings
 
 NAVIGATOR_WIDTH = 30
 
 
-class NavigatorPanel(ScrollView, can_focus=True):
+class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
     """The navigator's rows with a cursor; Enter or a click chooses the row under it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -117,18 +117,6 @@ class NavigatorPanel(ScrollView, can_focus=True):
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
         self.refresh()
-
-    def action_cursor_down(self) -> None:
-        self._set_cursor(self.cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self._set_cursor(self.cursor - 1)
-
-    def action_first(self) -> None:
-        self._set_cursor(0)
-
-    def action_last(self) -> None:
-        self._set_cursor(len(self.rows) - 1)
 
     def action_choose(self) -> None:
         if (row := self.row) is not None:

@@ -28,7 +28,7 @@ from ..model import Paper
 from ..seen import listed_again
 from ..text import display_title
 from .contrast import readable
-from .keys import movement_bindings
+from .keys import RowCursor, movement_bindings
 
 UNREAD_MARK = "●"
 READ_MARK = " "
@@ -46,7 +46,7 @@ AUTHOR_MIN_TITLE = 48
 Highlighter = Callable[[str], Sequence[tuple[int, int]]]
 
 
-class PaperList(ScrollView, can_focus=True):
+class PaperList(RowCursor, ScrollView, can_focus=True):
     """A virtual list of papers with a cursor, read/star markers and match highlights."""
 
     BINDINGS: ClassVar[list[BindingType]] = movement_bindings("list", {
@@ -262,18 +262,6 @@ class PaperList(ScrollView, can_focus=True):
 
     def _page(self) -> int:
         return max(self.scrollable_content_region.height, 1)
-
-    def action_cursor_down(self) -> None:
-        self._set_cursor(self.cursor + 1)
-
-    def action_cursor_up(self) -> None:
-        self._set_cursor(self.cursor - 1)
-
-    def action_first(self) -> None:
-        self._set_cursor(0)
-
-    def action_last(self) -> None:
-        self._set_cursor(len(self.rows) - 1)
 
     def action_half_page_down(self) -> None:
         self._set_cursor(self.cursor + self._page() // 2)
