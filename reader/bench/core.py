@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 LARGE_LIBRARY = 300_000
 """`--large` also starts the app on a library this size."""
-CASES = ("parse", "startup", "daily", "filter", "lists", "state", "keep", "navigator", "rules", "sync", "large")
+CASES = ("parse", "startup", "daily", "filter", "lists", "state", "keep", "navigator", "rules", "sync", "large",
+         "session_bytes")
+SESSION_LIBRARY = 40_000
+"""`session_bytes` plays the SSH script on the seed and (without `--quick`) on a library this size."""
 
 
 # -- parse ---------------------------------------------------------------------------------
@@ -470,6 +473,11 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
 
         return bench_lists(root if n != LARGE else None, n, **kw)
 
+    def session_case(n: int | None) -> Row:
+        from .ui import SEED, bench_session_bytes
+
+        return bench_session_bytes(SEED, "seed") if n is None else bench_session_bytes(corpus(root, n), "generated")
+
     for size in sizes:
         step("parse", partial(bench_parse, root, size, max(repeat, 3) if size <= 1000 else repeat))
         step("startup", partial(bench_startup, root, size, repeat))
@@ -483,6 +491,9 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
     if args.large:  # startup at 300,000 papers (750 digests): minutes to generate and run
         step("startup", partial(bench_startup, root, LARGE_LIBRARY, repeat))
     step("sync", lambda: bench_sync(30_000 if args.quick else 1_000_000, repeat))
+    step("session_bytes", partial(session_case, None))
+    if not args.quick:
+        step("session_bytes", partial(session_case, SESSION_LIBRARY))
     if args.large and "large" in wanted:
         papers = large_papers(LARGE)
         step("large", partial(lists_case, LARGE, stock=False, papers=papers))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -51,6 +52,7 @@ class RecordingDriver(HeadlessDriver):
         super().__init__(app, debug=debug, mouse=mouse, size=size)
         self.app = app
         self.pending = 0
+        self.chunks: list[str] = []
 
     @property
     def is_headless(self) -> bool:
@@ -58,9 +60,15 @@ class RecordingDriver(HeadlessDriver):
 
     def write(self, data: str) -> None:
         self.pending += len(data.encode())
+        if getattr(self.app, "frame_texts", None) is not None:
+            self.chunks.append(data)
 
     def flush(self) -> None:
         size, self.pending = self.pending, 0
+        texts: list[str] | None = getattr(self.app, "frame_texts", None)
+        if texts is not None:  # an app that asks for them keeps the frames' text too
+            texts.append("".join(self.chunks))
+            self.chunks = []
         frame_written: Callable[[float, int], None] | None = getattr(self.app, "frame_written", None)
         if frame_written is not None:
             frame_written(time.perf_counter(), size)
@@ -110,14 +118,15 @@ async def _settle(app: App[Any], pilot: Pilot[Any]) -> None:
     await pilot.pause(0.1)
 
 
-def _make_app(paths: list[str], data_dir: Path, cache_dir: Path | None) -> BenchApp:
+def _make_app(paths: list[str], data_dir: Path, cache_dir: Path | None,
+              cls: type[BenchApp] = BenchApp) -> BenchApp:
     from ..config import Config
     from ..library import ParseCache
     from ..state import StateStore
 
     store = StateStore(data_dir)
     store.load()
-    return BenchApp(paths, store=store, config=Config(dwell_seconds=0),
+    return cls(paths, store=store, config=Config(dwell_seconds=0),
                     cache=ParseCache(cache_dir) if cache_dir else None, history_file=data_dir / "history.txt")
 
 
@@ -196,6 +205,106 @@ def bench_filter_and_cursor(root: Path, size: int, repeat: int) -> list[Row]:
                 assert app.focused is app.paper_list and not app.filter_bar.value, app.focused
                 out.append(await _cursor(app, size, 40 * repeat))
         return out
+
+    return asyncio.run(run())
+
+
+# -- the bytes an SSH link carries for a scripted session (issue 13) ----------------------------
+
+SESSION_SCRIPT: tuple[str, ...] = ("j",) * 30 + ("slash", *SUBSTRING_QUERY, "enter", "m", "s", "escape", "q")
+"""DECISIONS.md's SSH script: 30 x `j`, `/`, 10 characters, `Enter`, `m`, `s`, `Esc`, `q`."""
+
+SEED = Path(__file__).resolve().parents[2] / "sample_digests"
+"""The bundled seed digests."""
+
+_SGR = re.compile(r"\x1b\[[0-9;:]*m")
+_MOVE = re.compile(r"\x1b\[[0-9;]*[HfABCDG]")
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|.)")
+
+
+def frame_anatomy(text: str) -> dict[str, int]:
+    """Where a frame's bytes go: colours and styles (SGR), cursor moves, other escape
+    sequences, and the text between them (of which spaces: padding and blank cells)."""
+    sgr = sum(len(m.group().encode()) for m in _SGR.finditer(text))
+    moves = sum(len(m.group().encode()) for m in _MOVE.finditer(text))
+    escapes = sum(len(m.group().encode()) for m in _ESCAPE.finditer(text))
+    plain = _ESCAPE.sub("", text)
+    return {"bytes": len(text.encode()), "sgr": sgr, "moves": moves, "other_escapes": escapes - sgr - moves,
+            "text": len(plain.encode()), "spaces": plain.count(" "), "sgr_count": len(_SGR.findall(text))}
+
+
+class SessionApp(BenchApp):
+    """`BenchApp` that also keeps each frame's text, for `frame_anatomy`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.frame_texts: list[str] = []
+
+
+def _key_event(app: App[Any], key: str) -> None:
+    """A key by its Textual name ("slash", "enter", "j"), as the terminal would deliver it."""
+    character = {"slash": "/", "enter": "\r", "escape": "\x1b"}.get(key, key if len(key) == 1 else None)
+    event = events.Key(key, character)
+    event.set_sender(app)
+    app.post_message(event)
+
+
+async def _quiet(app: BenchApp, quiet: float = 0.2, timeout: float = 60.0) -> None:
+    """Until the app's workers are done and no frame has been written for `quiet` seconds."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        await wait_for_workers(app)
+        seen = len(app.frames)
+        await asyncio.sleep(quiet)
+        if len(app.frames) == seen:
+            return
+
+
+async def _session(app: SessionApp) -> list[tuple[str, int]]:
+    """Play the script from the paper list; each key's frames, as (key, first frame index)."""
+    app.screen.set_focus(app.paper_list)
+    await _quiet(app)
+    starts: list[tuple[str, int]] = []
+    for key in SESSION_SCRIPT:
+        starts.append((key, len(app.frames)))
+        _key_event(app, key)
+        if key == "q":
+            await until(lambda: app.return_code is not None, timeout=60)
+        else:
+            await _quiet(app)
+    return starts
+
+
+def _session_row(app: SessionApp, label: str, papers: int, starts: list[tuple[str, int]]) -> Row:
+    bounds = [i for _, i in starts] + [len(app.frames)]
+    per_key = [sum(b for _, b in app.frames[a:z]) for a, z in zip(bounds, bounds[1:], strict=False)]
+    moves = [(a, z) for (key, a), z in zip(starts, bounds[1:], strict=False) if key == "j" and z > a]
+    cursor = [float(app.frames[a][1]) for a, _ in moves]  # the first frame: the list's rows
+    pane = [float(sum(b for _, b in app.frames[a + 1:z])) for a, z in moves]  # then the abstract
+    a, z = moves[len(moves) // 2]
+    anatomy = frame_anatomy("".join(app.frame_texts[a + 1:z]))
+    session = app.frames[bounds[0]:]
+    return {"case": f"session bytes ({label})", "size": papers, "keys": len(starts), "frames": len(session),
+            "total_bytes": sum(per_key), "bytes_per_key": sum(per_key) / len(starts),
+            "largest_frame": max(b for _, b in session), "cursor_bytes_median": median(cursor),
+            "cursor_bytes_max": max(cursor), "abstract_bytes_median": median(pane), "abstract_bytes_max": max(pane),
+            "filter_bytes": sum(per_key[31:41]),
+            **{f"abstract_{k}": v for k, v in anatomy.items()}}
+
+
+def bench_session_bytes(path: Path, label: str) -> Row:
+    """The bytes the app writes to the terminal for DECISIONS.md's SSH script on `path`."""
+
+    async def run() -> Row:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = _make_app([str(path)], Path(tmp) / "data", Path(tmp) / "cache", cls=SessionApp)
+            assert isinstance(app, SessionApp)
+            async with app.run_test(size=(120, 40), headless=False) as pilot:
+                await until(lambda: _all_loaded(app) and app.corpus is not None and app.corpus.ready, timeout=300)
+                await _settle(app, pilot)
+                starts = await _session(app)
+                papers = len(app.papers)
+            return _session_row(app, label, papers, starts)
 
     return asyncio.run(run())
 
