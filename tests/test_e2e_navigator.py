@@ -20,6 +20,7 @@ def test_opens_on_the_newest_digest_and_the_navigator_keys_work(tmp_path: Path) 
                     str(library)], check=True, capture_output=True)
     term = Terminal(reader_command() + [str(library)], 120, 40, env=user_env())
     try:
+        screen = term.wait_for("300 papers")  # streamed newest first: wait for the whole library
         screen = term.wait_for(" 1/30")
         status = screen.splitlines()[-2]
         assert f"{NEWEST} " in status and "300 papers" in status  # the newest digest, not the oldest
