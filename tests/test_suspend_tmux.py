@@ -33,7 +33,10 @@ def test_ctrl_z_suspends_to_the_shell_and_fg_resumes():
         assert "Quit" in screen  # redrawn whole: the footer is back
         term.keys("q")
         deadline = time.monotonic() + 30
-        while "2/46" in term.screen() and time.monotonic() < deadline:  # until the reader is gone
+        while time.monotonic() < deadline:  # until the reader is gone and the shell prompts again
+            lines = [line for line in term.screen().splitlines() if line.strip()]
+            if "2/46" not in term.screen() and lines and lines[-1].strip() == "PROMPT$":
+                break
             time.sleep(0.1)
         term.type("echo exit=$?")
         term.keys("Enter")
