@@ -356,6 +356,10 @@ def daily_child(path: str, data_dir: str, cache_dir: str, t_spawn: float, titles
         async with app.run_test(size=(120, 40), headless=False) as pilot:
             await until(lambda: app.first_paper_frame is not None, timeout=300)
             papers_frame = app.first_paper_frame or 0.0
+            # The app opens on the newest digest and a filter applies within the shown view: the
+            # whole library is searched from "All" (a user presses d, g, Enter).
+            app.show_view("all")
+            await pilot.pause()
             found: list[float] = []
             for title in titles:
                 text = f'"{title}"'
