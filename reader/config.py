@@ -104,6 +104,8 @@ class Config:
     """`Y` sends BibTeX up to this many KB (1024 bytes) through OSC 52; past it, it writes a file."""
     sync_dir: Path | None = None
     """The synced folder marks are shared through (``~`` expanded); None: marks are not synced."""
+    views: dict[str, str] = field(default_factory=dict)
+    """``[views]``: smart views, name -> query (each parses; navigator rows with live counts)."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
@@ -114,7 +116,7 @@ TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "
                   "categories", "fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb",
                   "fetch_on_start", "osc52_max_kb",
                   "unread_on_update",
-                  "watch", "hide", "sync_dir")
+                  "watch", "hide", "sync_dir", "views")
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int:
@@ -194,6 +196,45 @@ def _load_tables(data: dict[str, object], config: Config, warn: Callable[..., No
         config.keys = {str(k): v for k, v in keys.items()}
     else:
         warn("keys", "must map binding ids to key names")
+    _load_views(data, config, warn)
+
+
+MAX_VIEWS = 100
+"""More ``[views]`` than this are ignored (each is a navigator row with live counts)."""
+
+
+def _load_views(data: dict[str, object], config: Config, warn: Callable[..., None]) -> None:
+    """``[views]``: name = "query"; a view whose query does not parse is reported and skipped."""
+    views = data.get("views")
+    if views is None:
+        return
+    if not isinstance(views, dict):
+        warn("views", "must be a table ([views]); ignored")
+        return
+    from .search import QueryError, parse  # only with views: the search package costs start-up time
+
+    for name, query in views.items():
+        shown = _short(str(name))
+        if len(config.views) >= MAX_VIEWS:
+            warn(str(name), f"more than {MAX_VIEWS} views; the rest ignored", "views")
+            break
+        if not str(name).strip() or not str(name).isprintable():
+            warn(str(name), "a view name must be printable text; view skipped", "views")
+            continue
+        if not isinstance(query, str) or not query.strip():
+            warn(str(name), f'needs a query: {shown} = "is:unread tag:ml"; view skipped', "views")
+            continue
+        try:
+            parse(query)
+        except QueryError as err:
+            warn(str(name), f"bad query: {err}; view skipped", "views")
+            continue
+        config.views[str(name)] = query
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _load_new_keys(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
@@ -316,6 +357,8 @@ def show_config(config: Config) -> str:
     lines += ["", "[queries]"]
     lines += [f"{n} = {_toml_value(q)}" for n, q in sorted(config.queries.items())]
     lines += ["", "[keys]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(config.keys.items())]
+    if config.views:
+        lines += ["", "[views]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in config.views.items()]
     return "\n".join(lines) + "\n"
 
 

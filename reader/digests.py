@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -83,6 +83,21 @@ class Row:
     total: int
     expandable: bool = False
     expanded: bool = False
+    header: bool = False
+    """A group's title ("Views", "Tags"): no counts, not a view to show."""
+
+
+class ExtraRows(Protocol):
+    """More row kinds beside the digests (reader/smart_views.py: views, tags, Updated), with
+    their own incremental counts; shown after All, Starred and Searches."""
+
+    def counts(self, view: str) -> tuple[int, int] | None: ...
+    def members(self, view: str) -> Collection[str] | None: ...
+    def has(self, view: str) -> bool: ...
+    def label(self, view: str) -> str | None: ...
+    def rows(self) -> list[Row]: ...
+    def update_many(self, keys: Iterable[str]) -> bool: ...
+    def recount_read(self) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -101,6 +116,8 @@ class Navigator:
                  is_starred: Callable[[str], bool]) -> None:
         self._is_read = is_read
         self._is_starred = is_starred
+        self.extra: ExtraRows | None = None
+        """Smart views, tags and Updated (attached once the search corpus is ready)."""
         self._names: list[str] = ["all", "searches"]  # group 0 is All, group 1 is Searches
         self._group_of: dict[str, int] = {}
         self._member: dict[str, list[int]] = {}
@@ -198,16 +215,22 @@ class Navigator:
             self._starred_unread += not read
         return True
 
-    def update_many(self, keys: Iterable[str]) -> bool:
+    def update_many(self, keys: Iterable[str] | None) -> bool:
+        """Recount these papers (None: every paper, after marks were re-read from the store)."""
+        wanted = self._order if keys is None else list(keys)
         changed = False
-        for key in keys:
+        for key in wanted:
             changed = self.update(key) or changed
+        if self.extra is not None:
+            changed = (self.extra.recount_read() if keys is None else self.extra.update_many(wanted)) or changed
         return changed
 
     def counts(self, view: str) -> tuple[int, int]:
         """``(unread, total)`` of a view; (0, 0) for a view that does not exist."""
         if view == STARRED:
             return self._starred_unread, self._starred_total
+        if self.extra is not None and (extra := self.extra.counts(view)) is not None:
+            return extra
         g = {ALL: 0, SEARCHES: 1}.get(view)
         if g is None:
             g = self._group_of.get(view)
@@ -236,7 +259,8 @@ class Navigator:
         return self._days[0] if self._days else None
 
     def has(self, view: str) -> bool:
-        return view in (ALL, STARRED) or (view == SEARCHES and bool(self._undated)) or view in self._group_of
+        return (view in (ALL, STARRED) or (view == SEARCHES and bool(self._undated)) or view in self._group_of
+                or (self.extra is not None and self.extra.has(view)))
 
     def rows(self, expanded: Iterable[str] = ()) -> list[Row]:
         """The rows top to bottom: All, Starred, Searches (when there are undated papers), then
@@ -246,6 +270,8 @@ class Navigator:
         out = [self._row(ALL, "All", 0), self._row(STARRED, "Starred", 0)]
         if self._undated:
             out.append(self._row(SEARCHES, "Searches", 0))
+        if self.extra is not None:
+            out += self.extra.rows()
         for date in self._days:
             is_open = date in open_days
             cats = self._day_cats[date]
@@ -260,7 +286,7 @@ class Navigator:
 
     def step(self, view: str, delta: int, expanded: Iterable[str] = ()) -> str:
         """The view `delta` rows below (`]`, +1, older) or above (`[`, -1) `view`, clamped."""
-        views = [r.view for r in self.rows(expanded)]
+        views = [r.view for r in self.rows(expanded) if not r.header]
         try:
             i = views.index(view)
         except ValueError:
@@ -270,6 +296,9 @@ class Navigator:
     def keys(self, view: str) -> list[str]:
         """The paper keys of a view in its order: a digest by `number`; a day its digests in
         category order; All newest day first; Starred in All's order; Searches as read."""
+        members = self.extra.members(view) if self.extra is not None else None
+        if members is not None:
+            return [k for k in self.keys(ALL) if k in members]
         kind, date, category = parse_view(view)
         if kind == "digest" and date is not None:
             digest = self._digests.get((date, category))
@@ -288,6 +317,9 @@ class Navigator:
 
     def label(self, view: str) -> str:
         """The view's name for the status bar: ``All``, ``2019-07-09``, ``2019-07-09 cs.CV``."""
+        extra = self.extra.label(view) if self.extra is not None else None
+        if extra is not None:
+            return extra
         kind, date, category = parse_view(view)
         if kind == "digest":
             return f"{date} {category or ''}".rstrip()

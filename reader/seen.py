@@ -79,3 +79,28 @@ def store_lookups(store: object, papers: Sequence[Paper], keys: Sequence[str]) -
         note=None if note is None else lambda i: note(keys[i]),
         is_updated=None if times is None else lambda i: updated(cast(MarkTimes, times), papers[i], keys[i]),
     )
+
+
+def unread_again(read: bytearray, papers: Sequence[Paper], keys: Sequence[str], store: object) -> list[str]:
+    """``unread_on_update``: clear the read flag (row `i` of `read`) of every paper read before
+    its newest version was announced (a replacement or a paper listed again); the keys cleared.
+    Derived from the read mark's time, nothing is written (DECISIONS.md, "Updated papers")."""
+    time_of = getattr(store, "time_of", None)
+    if not callable(time_of):
+        return []
+    out = []
+    for i, p in enumerate(papers):
+        if read[i] and (p.announce == "replace" or listed_again(p)) and is_updated(time_of(keys[i], "read"), p.date):
+            read[i] = 0
+            out.append(keys[i])
+    return out
+
+
+def shows_read(store: MarkTimes, paper: Paper, key: str, unread_on_update: bool) -> bool:
+    """Read as `list` and the app show it: read, and (with `unread_on_update`) not read before
+    its newest version was announced."""
+    if not store.is_read(key):
+        return False
+    if not unread_on_update or (paper.announce != "replace" and not listed_again(paper)):
+        return True
+    return not is_updated(store.time_of(key, "read"), paper.date)

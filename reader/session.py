@@ -26,6 +26,7 @@ from .views import KeyFlags, Navigation
 if TYPE_CHECKING:
     from .library import Library
     from .search import Query, Result
+    from .smart_views import SmartRows, SmartView
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ class Session:
     """Papers of the view (and filter) a hide rule takes out."""
     generation: int = 0
     """Grows whenever the rows are swapped (`swap_rows`): a search begun before is stale."""
+    unread_on_update: bool = False
+    """Config ``unread_on_update``: a paper read before its newest version was announced shows unread."""
 
     def __post_init__(self) -> None:
         self.marks = Marks(self.report)
@@ -167,6 +170,7 @@ class Session:
         self.navigation = prepared.navigation
         if self.navigation is not None:
             self.navigation.flags.follow(self.marks)
+        self._unread_again()
         self.show(self.view.id)
 
     def swap_rows(self, prepared: Prepared, library: Library | None = None, current: int | None = None) -> int | None:
@@ -189,6 +193,7 @@ class Session:
         self.navigation = prepared.navigation
         if self.navigation is not None:
             self.navigation.flags.follow(self.marks)
+        self._unread_again()
         self.loaded = True
         self.generation += 1
         index = prepared.index
@@ -341,6 +346,7 @@ class Session:
     def replace_flags(self, read: bytearray, starred: bytearray) -> bool:
         if not self.marks.replace_flags(read, starred):
             return False
+        self._unread_again(recount=False)
         if self.navigation is not None:
             self.navigation.update(None)
         self.unread_shown = self.marks.count_unread(self.rows)
@@ -414,3 +420,40 @@ class Session:
             self.set_view(View())
             return
         self.set_view(View(nav.label(view_id), nav.rows(view_id), view_id))
+
+    # -- unread_on_update; smart views, tags and Updated as navigator rows -------------------
+
+    def _unread_again(self, recount: bool = True) -> None:
+        """With `unread_on_update`: papers read before their newest version was announced show
+        unread (their read flags cleared; derived, nothing is written). Counts follow."""
+        if not self.unread_on_update or self.store is None:
+            return
+        from .seen import unread_again
+
+        keys = unread_again(self.marks.read, self.papers, self.keys, self.store)
+        if keys and recount and self.navigation is not None:
+            self.navigation.update(keys)
+
+    def smart_rows(self, corpus: Any, views: Sequence[SmartView]) -> tuple[SmartRows, int, int] | None:
+        """In a worker: the Views, Tags and Updated rows over `corpus`, with the generation and
+        marks version they were built at (for `attach_smart_rows`); None before a load."""
+        nav = self.navigation
+        if nav is None or getattr(corpus, "papers", None) is not self.papers:
+            return None
+        from .seen import store_lookups
+        from .smart_views import Sources, build_rows
+
+        generation, version = self.generation, self.marks.version
+        lookups = self.keep.lookups(store_lookups(self.store, self.papers, self.keys))
+        sources = Sources(corpus, self.keys, self.marks.is_read, self.marks.is_starred, lookups)
+        return build_rows(views, sources, nav.flags.is_read, self.store), generation, version
+
+    def attach_smart_rows(self, built: tuple[SmartRows, int, int]) -> bool:
+        """Show rows built by `smart_rows` in the navigator; False when the rows were swapped since."""
+        rows, generation, version = built
+        if self.navigation is None or generation != self.generation:
+            return False
+        if version != self.marks.version:  # marks settled while they were built
+            rows.recount_read()
+        self.navigation.navigator.extra = rows
+        return True

@@ -84,7 +84,6 @@ class Navigation:
         return self.navigator.label(view)
 
     def update(self, keys: Iterable[str] | None) -> bool:
-        """Counts follow changed flags: of `keys`, or of every paper when None. O(their listings)."""
-        if keys is None:
-            keys = self.flags.index.keys
+        """Counts follow changed flags: of `keys`, or of every paper when None. O(their listings)
+        (and for smart views and tags, O(views about marks + the paper's tags) each)."""
         return self.navigator.update_many(keys)

@@ -31,7 +31,7 @@ from ..gc_policy import IdleCollector
 from ..library import ParseCache, default_cache_dir
 from ..session import Reread, Session
 from ..text import sanitize
-from . import keep_wiring
+from . import keep_wiring, smart_wiring
 from .abstract_pane import AbstractPane
 from .actions import EverydayActions
 from .paper_actions import PaperActions
@@ -290,6 +290,7 @@ class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions
             reread.flags = self.session.marks.index.flags(self.session.store)
         if reread.flags is not None and self.session.replace_flags(*reread.flags):
             self._after_state_change(None)
+            smart_wiring.evaluate(self)  # views about marks and tags, as the other process left them
 
     # -- filter -----------------------------------------------------------------------------
     @on(Input.Changed, "#filter")

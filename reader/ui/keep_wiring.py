@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..keeping import ORDER_LABELS, PaperFacts
 from ..seen import store_lookups
+from . import smart_wiring
 
 if TYPE_CHECKING:
     from ..rules import RuleMatches
@@ -20,6 +21,7 @@ def start(app: ReaderApp) -> None:
     """Read the rules of the config file; each problem is told once (the rule is skipped)."""
     keep = app.session.keep
     keep.load(app.config.path)
+    app.session.unread_on_update = app.config.unread_on_update
     for problem in keep.problems:
         app.say(problem, "warning")
     app.paper_list.keep = keep
@@ -28,7 +30,9 @@ def start(app: ReaderApp) -> None:
 def corpus_ready(app: ReaderApp, corpus: Corpus) -> None:
     """Evaluate the rules over a new corpus (only its new parts are searched)."""
     if app.session.keep.rules:
-        _evaluate(app, corpus)
+        _evaluate(app, corpus)  # the smart views follow the rules' answers
+    else:
+        smart_wiring.evaluate(app, corpus)
 
 
 def marks_changed(app: ReaderApp) -> None:
@@ -53,6 +57,7 @@ def _apply(app: ReaderApp, corpus: Corpus, matches: RuleMatches) -> None:
         return  # a newer library is on its way
     app.session.keep.matches = matches
     reshow(app)
+    smart_wiring.rules_changed(app)
 
 
 def reshow(app: ReaderApp) -> None:

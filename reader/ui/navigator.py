@@ -1,5 +1,6 @@
-"""The digest navigator: All, Starred, Searches, then one row per day (expandable to its
-categories), each with ``unread/total``; a row with nothing unread is dimmed.
+"""The digest navigator: All, Starred, Searches, Updated, the Views and Tags groups, then one row
+per day (expandable to its categories), each with ``unread/total``; a row with nothing unread is
+dimmed; a group's title ("Views", "Tags") has no count and shows nothing when chosen.
 
 A line-API widget like the paper list: it keeps the rows (`reader.digests.Row`, a few hundred
 even for years of digests) and `render_line` draws the ones on screen. Counts come from the
@@ -39,7 +40,7 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "navigator--cursor", "navigator--cursor-blurred", "navigator--empty", "navigator--current",
-        "navigator--count",
+        "navigator--count", "navigator--header",
     }
 
     DEFAULT_CSS = """
@@ -54,6 +55,7 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
     NavigatorPanel > .navigator--empty { text-style: dim; }
     NavigatorPanel > .navigator--current { text-style: bold; }
     NavigatorPanel > .navigator--count { color: $text-muted; }
+    NavigatorPanel > .navigator--header { color: $text-muted; text-style: bold; }
     """
 
     class Chosen(Message):
@@ -119,7 +121,7 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
         self.refresh()
 
     def action_choose(self) -> None:
-        if (row := self.row) is not None:
+        if (row := self.row) is not None and not row.header:
             self.post_message(self.Chosen(row.view))
 
     def action_expand(self, open_: bool) -> None:
@@ -169,6 +171,11 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[position]
         style = base
+        if row.header:  # a group's title: "Views", "Tags"
+            if position == self.cursor:
+                style += self._style("navigator--cursor" if self.has_focus else "navigator--cursor-blurred")
+            label = set_cell_size(" " + row.label, max(width, 0))
+            return Strip([Segment(label, style + self._style("navigator--header"))]).adjust_cell_length(width, style)
         if row.unread == 0:
             style += self._style("navigator--empty")
         if row.view == self.current:

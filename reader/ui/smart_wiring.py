@@ -1,0 +1,54 @@
+"""The app's part of smart views, tags and "Updated" as navigator rows (the model is UI-free, in
+reader/smart_views.py and `Session.smart_rows`): build the rows in a worker once the search
+corpus is ready (and again when the rules' answers or marks written elsewhere changed), then
+show them. After a mark the counts follow without a worker (`Session.settle`). Functions
+taking the app, so `ReaderApp` stays a thin wiring class."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..smart_views import SmartView, mentions_watch, smart_views
+
+if TYPE_CHECKING:
+    from ..search import Corpus
+    from ..smart_views import SmartRows
+    from .app import ReaderApp
+
+_VIEWS: dict[int, list[SmartView]] = {}
+"""id(app) -> its configured views, parsed once."""
+
+
+def views_of(app: ReaderApp) -> list[SmartView]:
+    views = _VIEWS.get(id(app))
+    if views is None:
+        views = _VIEWS[id(app)] = smart_views(app.config.views)
+    return views
+
+
+def evaluate(app: ReaderApp, corpus: Corpus | None = None) -> None:
+    """Build the rows over the corpus in a worker (a newer build cancels an older one)."""
+    corpus = corpus if corpus is not None else app.corpus
+    if corpus is None:
+        return
+    session, views = app.session, views_of(app)
+
+    def work() -> None:
+        built = session.smart_rows(corpus, views)
+        if built is not None:
+            app.call_from_thread(_attach, app, built)
+
+    app.run_worker(work, thread=True, exclusive=True, group="smart-views", description="smart views")
+
+
+def rules_changed(app: ReaderApp) -> None:
+    """The watch and hide rules' answers changed: views about them are built again."""
+    nav = app.session.navigation
+    if nav is None or nav.navigator.extra is None or mentions_watch(views_of(app)):
+        evaluate(app)
+
+
+def _attach(app: ReaderApp, built: tuple[SmartRows, int, int]) -> None:
+    if app.session.attach_smart_rows(built):
+        app.refresh_navigator()
+        app.navigator_panel.show_current(app.session.view.id)
