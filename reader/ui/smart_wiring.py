@@ -15,15 +15,15 @@ if TYPE_CHECKING:
     from ..smart_views import SmartRows
     from .app import ReaderApp
 
-_VIEWS: dict[int, list[SmartView]] = {}
-"""id(app) -> its configured views, parsed once."""
+_PARSED: list[tuple[tuple[tuple[str, str], ...], list[SmartView]]] = []
+"""The last configured views and their parsed form (parsed once, not after every mark)."""
 
 
 def views_of(app: ReaderApp) -> list[SmartView]:
-    views = _VIEWS.get(id(app))
-    if views is None:
-        views = _VIEWS[id(app)] = smart_views(app.config.views)
-    return views
+    wanted = tuple(app.config.views.items())
+    if not _PARSED or _PARSED[0][0] != wanted:
+        _PARSED[:] = [(wanted, smart_views(app.config.views))]
+    return _PARSED[0][1]
 
 
 def evaluate(app: ReaderApp, corpus: Corpus | None = None) -> None:
