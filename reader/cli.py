@@ -27,7 +27,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO, cast
 
 from .cli_args import (
@@ -119,7 +119,7 @@ def _run_query(args: argparse.Namespace, papers: Sequence[Paper], keys: list[str
     except QueryError as err:
         raise UsageError(f"bad query: {err}") from None
     corpus = Corpus.build(papers)
-    is_read = (lambda i: store.is_read(keys[i])) if store else None
+    is_read = _read_of(args, papers, keys, store) if store else None
     is_starred = (lambda i: store.is_starred(keys[i])) if store else None
     lookups = store_lookups(store, papers, keys)
     matches = RuleIndex(rules).evaluate(corpus, is_read=is_read, is_starred=is_starred, lookups=lookups)
@@ -152,6 +152,18 @@ def _warn(message: str) -> None:
     print(f"arxiv-reader: warning: {_safe(message)}", file=sys.stderr)
 
 
+def _read_of(args: argparse.Namespace, papers: Sequence[Paper], keys: list[str],
+             store: StateStore) -> Callable[[int], bool]:
+    """Paper `i` read as the app shows it: with `unread_on_update`, a paper read before its
+    newest version was announced shows unread (derived; nothing is written)."""
+    config = getattr(args, "config", None)
+    if isinstance(config, Config) and config.unread_on_update:
+        from .seen import shows_read
+
+        return lambda i: shows_read(store, papers[i], keys[i], True)
+    return lambda i: store.is_read(keys[i])
+
+
 def _select(
     args: argparse.Namespace, need_state: bool
 ) -> tuple[Sequence[Paper], Sequence[int], list[str], StateStore | None]:
@@ -169,10 +181,11 @@ def _select(
     if args.query is not None or rules:
         indices = _run_query(args, papers, keys, store, rules)
     if store is not None:
+        is_read = _read_of(args, papers, keys, store)
         if unread:
-            indices = [i for i in indices if not store.is_read(keys[i])]
+            indices = [i for i in indices if not is_read(i)]
         elif read:
-            indices = [i for i in indices if store.is_read(keys[i])]
+            indices = [i for i in indices if is_read(i)]
         if starred:
             indices = [i for i in indices if store.is_starred(keys[i])]
     return papers, indices, keys, store
@@ -182,8 +195,9 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     papers, indices, keys, store = _select(args, args.json)
     if args.json:
         assert store is not None  # need_state is set by --json
+        is_read = _read_of(args, papers, keys, store)
         for i in indices:
-            record = paper_record(papers[i], store.is_read(keys[i]), store.is_starred(keys[i]))
+            record = paper_record(papers[i], is_read(i), store.is_starred(keys[i]))
             out.write(json_line(add_kept(record, keys[i], store.tags, store.note)) + "\n")
     else:
         from .text import display_title
@@ -407,26 +421,33 @@ def cmd_config(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _preview_rules(args: argparse.Namespace, out: TextIO) -> None:
-    """Each watch and hide rule on the newest digest: ``watch.levine: 3 of 400 watched in 2019-07-09 cs.CV``."""
+    """Each watch and hide rule and each view on the newest digest: ``levine: 3 of 400 in 2019-07-09 cs.CV``,
+    ``view To read: 12 of 400 in 2019-07-09 cs.CV``."""
+    from .config_check import preview_views
     from .library import LibraryError
     from .rules import preview
     from .search import Corpus
 
     rules = _rules(args)
-    if not rules:
+    config = getattr(args, "config", None)
+    views = config.views if isinstance(config, Config) else {}
+    if not rules and not views:
         return
+    what = "rules" if not views else "views" if not rules else "rules and views"
     try:
         lib = _load_library([], args.config)
     except (UsageError, Failure, LibraryError) as err:
-        out.write(f"rules not previewed: {err}\n")
+        out.write(f"{what} not previewed: {err}\n")
         return
     dated = [(p.date, p.category or "") for p in lib.papers if p.date]
     if not dated:
-        out.write("rules not previewed: no dated digest in the library\n")
+        out.write(f"{what} not previewed: no dated digest in the library\n")
         return
     newest = max(dated)
     rows = [i for i, p in enumerate(lib.papers) if (p.date, p.category or "") == newest]
-    for line in preview(rules, Corpus.build(lib.papers), rows, f"{newest[0]} {newest[1]}".strip()):
+    corpus, label = Corpus.build(lib.papers), f"{newest[0]} {newest[1]}".strip()
+    lines = preview(rules, corpus, rows, label) if rules else []
+    for line in lines + preview_views(views, corpus, rows, label):
         out.write(_safe(line) + "\n")
 
 

@@ -4,6 +4,8 @@ elsewhere, without running the views again."""
 
 from __future__ import annotations
 
+import calendar
+import json
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,10 @@ import pytest
 from reader.config import load_config
 from reader.digests import ALL, digest_view
 from reader.smart_views import TAGS_HEADER, UPDATED, VIEWS_HEADER, smart_views, tag_view, view_id
-from reader.state import StateStore
+from reader.state import Event, StateStore
 from tests.navlib import CROSS, PER_DIGEST, ident
+from tests.test_config_cli import SEED, run
+from tests.test_rules import ids, write_config
 from tests.test_views import Harness
 
 VIEWS = {"CL unread": "cat:cs.CL is:unread", "Cross": "ti:cross-listed", "Starred CV": "is:starred cat:cs.CV",
@@ -126,3 +130,46 @@ def test_views_from_config_and_a_bad_query_is_skipped(tmp_path: Path) -> None:
     path.write_text('views = "x"\n', encoding="utf-8")
     config, problems = load_config(path)
     assert config.views == {} and problems == [f"{path}:1: views: must be a table ([views]); ignored"]
+
+
+# -- the CLI: `config check` previews the views; `unread_on_update` in `list`
+
+
+def seen_again_library(tmp_path: Path) -> Path:
+    """1907.03739 announced on 2019-07-08 and again on 2019-07-09."""
+    folder = tmp_path / "digests"
+    folder.mkdir()
+    text = SEED.read_text(encoding="utf-8")
+    (folder / SEED.name).write_text(text, encoding="utf-8")
+    head = "\n".join(text.split("\n")[:5]).replace("Tue, 9 Jul 2019", "Mon, 8 Jul 2019")
+    (folder / "arxiv-cs.CV-2019-07-08.md").write_text(head + "\n", encoding="utf-8")
+    return folder
+
+
+def test_config_check_previews_each_view_and_reports_a_bad_one() -> None:
+    write_config(f'library = "{SEED.parent}"\n[views]\n"Points" = "ti:point"\n"To read" = "is:unread ti:point"\n'
+                 'bad = "date:2019-13"\n')
+    proc = run("config", "check")
+    assert proc.returncode == 1
+    assert "view Points: 2 of 46 in 2019-07-09 cs.CV\n" in proc.stdout
+    assert "view To read: 2 of 46 in 2019-07-09 cs.CV\n" in proc.stdout
+    assert proc.stderr.strip().endswith('config.toml:5: views.bad: bad query: impossible date "2019-13"; view skipped')
+
+
+@pytest.mark.parametrize("unread_on_update", [False, True])
+def test_unread_on_update_in_list(tmp_path: Path, unread_on_update: bool) -> None:
+    folder = seen_again_library(tmp_path)
+    store = StateStore()
+    store.load()
+    read_8th = float(calendar.timegm((2019, 7, 8, 12, 0, 0)))
+    store.merge([Event("1907.03739", "read", True, read_8th), Event("1907.03644", "read", True, read_8th)])
+    write_config(f"unread_on_update = {'true' if unread_on_update else 'false'}\n")
+    unread = ids("list", "--unread", str(folder))
+    assert "1907.03644" not in unread  # listed once: read stays read
+    assert ("1907.03739" in unread) is unread_on_update
+    proc = run("list", "--json", str(folder))
+    records = {r["id"]: r for r in map(json.loads, proc.stdout.splitlines())}
+    assert records["1907.03739"]["read"] is not unread_on_update and records["1907.03644"]["read"] is True
+    assert ("1907.03739" in ids("list", "--query", "is:unread", str(folder))) is unread_on_update
+    store.apply([("1907.03739", "read", True)])  # read again now: an ordinary mark
+    assert "1907.03739" not in ids("list", "--unread", str(folder))
