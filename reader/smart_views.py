@@ -17,7 +17,7 @@ Strict-typed. Built in a worker (`SmartRows.build`), updated on the event loop (
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, cast
 
 from .digests import Row
@@ -115,11 +115,13 @@ class SmartRows:
     @classmethod
     def build(cls, views: Sequence[SmartView], sources: Sources, is_read: Callable[[str], bool],
               tagged: Iterable[tuple[str, str]], tags_of: Callable[[str], Collection[str]] | None = None,
-              updated: Callable[[int], bool] | None = None) -> SmartRows:
+              updated: Callable[[int], bool] | None = None, lookups: Lookups | None = None) -> SmartRows:
         """Every view over the whole corpus, the tags (`tagged`: (key, tag) pairs, as the store
-        holds them) and the updated papers; then the counts."""
+        holds them) and the updated papers; then the counts. `lookups` may answer faster than
+        the sources' for this one pass over everything (the sources' are asked after marks)."""
         rows = cls(views, sources, is_read, tags_of, updated)
         src, n = sources, len(sources.keys)
+        lookups = lookups if lookups is not None else src.lookups
         groups: dict[str, list[int]] = {}
         for g, view in enumerate(rows.views):
             found: Sequence[int] = range(n)
@@ -128,7 +130,7 @@ class SmartRows:
                 rows._static[g] = set(found)
             if view.dynamic is not None:
                 found = view.dynamic.run(src.corpus, candidates=found, is_read=src.is_read,
-                                         is_starred=src.is_starred, lookups=src.lookups).indices
+                                         is_starred=src.is_starred, lookups=lookups).indices
             for i in found:
                 groups.setdefault(src.keys[i], []).append(g)
         if updated is not None:
@@ -288,22 +290,38 @@ class TagStore(Protocol):
     def tags(self, key: str) -> tuple[str, ...]: ...
 
 
-def tagged_pairs(store: object) -> list[tuple[str, str]]:
-    """(key, tag) for every tag set in the store (none for a store without tags)."""
+def kept(store: object) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """(key, tag) for every tag set in the store, and every note by key (none for a store
+    without tags and notes): one pass over the store's state."""
     if store is None or not callable(getattr(store, "tags", None)):
-        return []
+        return [], {}
     prefix = TAG_PREFIX
-    return [(e.key, e.field[len(prefix):]) for e in cast(TagStore, store).events()
-            if e.value is True and e.field.startswith(prefix)]
+    tagged, notes = [], {}
+    for e in cast(TagStore, store).events():
+        if e.field.startswith(prefix):
+            if e.value is True:
+                tagged.append((e.key, e.field[len(prefix):]))
+        elif e.field == "note" and isinstance(e.value, str):
+            notes[e.key] = e.value
+    return tagged, notes
 
 
 def build_rows(views: Sequence[SmartView], sources: Sources, is_read: Callable[[str], bool],
                store: object) -> SmartRows:
     """In a worker: the rows over `sources` with the store's tags and ``is:updated``."""
     tags_of = getattr(store, "tags", None) if store is not None else None
-    lookups = sources.lookups
-    return SmartRows.build(views, sources, is_read, tagged_pairs(store), tags_of if callable(tags_of) else None,
-                           lookups.is_updated if lookups is not None else None)
+    base = sources.lookups
+    tagged, notes = kept(store)
+    fast = base
+    if base is not None and base.tags is not None:  # one pass over the store, not a call a paper
+        by_key: dict[str, list[str]] = {}
+        for key, tag in tagged:
+            by_key.setdefault(key, []).append(tag)
+        keys = sources.keys
+        fast = replace(base, tags=lambda i: by_key.get(keys[i], ()),
+                       note=None if base.note is None else lambda i: notes.get(keys[i]))
+    return SmartRows.build(views, sources, is_read, tagged, tags_of if callable(tags_of) else None,
+                           base.is_updated if base is not None else None, fast)
 
 
 def mentions_watch(views: Sequence[SmartView]) -> bool:

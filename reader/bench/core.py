@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 LARGE_LIBRARY = 300_000
 """`--large` also starts the app on a library this size."""
-CASES = ("parse", "startup", "daily", "filter", "lists", "state", "keep", "navigator", "rules", "sync", "large",
-         "session_bytes")
+CASES = ("parse", "startup", "daily", "filter", "lists", "state", "keep", "navigator", "views", "rules", "sync",
+         "large", "session_bytes")
 SESSION_LIBRARY = 40_000
 """`session_bytes` plays the SSH script on the seed and (without `--quick`) on a library this size."""
 
@@ -235,6 +235,12 @@ def bench_navigator(days: int, categories: int, per_digest: int, marks: int = 20
         latencies.append(time.perf_counter() - t)
     return {"case": "navigator counts after a mark", "size": len(items), "digests": days * categories,
             "build_s": build, "update_p50_ms": pct(latencies, 50) * 1e3, "update_p95_ms": pct(latencies, 95) * 1e3}
+
+
+def _views_case(size: int) -> Row:
+    from .views import bench_views  # 50 smart views and 200 tags (reader/bench/views.py)
+
+    return bench_views(size)
 
 
 # -- watch and hide rules -----------------------------------------------------------------------
@@ -487,6 +493,7 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
     step("state", lambda: bench_state(10_000 if args.quick else 1_000_000, repeat))
     step("keep", lambda: bench_keep(10_000 if args.quick else 100_000, repeat))
     step("navigator", lambda: bench_navigator(750, 3, 20 if args.quick else 100))
+    step("views", lambda: _views_case(10_000 if args.quick else 100_000))
     step("rules", lambda: bench_rules(10_000 if args.quick else 100_000, max(repeat, 3)))
     if args.large:  # startup at 300,000 papers (750 digests): minutes to generate and run
         step("startup", partial(bench_startup, root, LARGE_LIBRARY, repeat))
