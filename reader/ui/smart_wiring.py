@@ -6,8 +6,10 @@ taking the app, so `ReaderApp` stays a thin wiring class."""
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
+from ..digests import ALL, has_newer_digest, load_last_view
 from ..smart_views import SmartView, mentions_watch, smart_views
 
 if TYPE_CHECKING:
@@ -51,4 +53,25 @@ def rules_changed(app: ReaderApp) -> None:
 def _attach(app: ReaderApp, built: tuple[SmartRows, int, int]) -> None:
     if app.session.attach_smart_rows(built):
         app.refresh_navigator()
-        app.navigator_panel.show_current(app.session.view.id)
+        if not _restore_last_view(app, built[0]):
+            app.navigator_panel.show_current(app.session.view.id)
+
+
+_OPENED: weakref.WeakSet[ReaderApp] = weakref.WeakSet()
+"""Apps whose rows were attached once (the last view is restored only then)."""
+
+
+def _restore_last_view(app: ReaderApp, rows: SmartRows) -> bool:
+    """The first time the rows arrive: the app quit on one of them (and no newer digest came
+    since), but it opened on All as the row did not exist yet: show that row now."""
+    if app in _OPENED:
+        return False
+    _OPENED.add(app)
+    nav = app.session.navigation
+    if nav is None or app.session.view.id != ALL:
+        return False
+    last = load_last_view(app.paths)
+    if last is None or not rows.has(last.view) or has_newer_digest(nav.navigator, last):
+        return False
+    app.show_view(last.view, last.cursor)
+    return True

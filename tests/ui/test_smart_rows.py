@@ -118,3 +118,22 @@ async def test_the_updated_row(tmp_path: Path, unread_on_update: bool) -> None:
             await pilot.press("m")  # read again now: an ordinary mark, no longer updated
             await settle(app, pilot)
             assert "Updated" not in " ".join(navigator_rows(app))
+
+
+async def test_the_app_reopens_on_the_view_row_it_quit_on(tmp_path: Path) -> None:
+    library = write_library(tmp_path / "lib")
+    app = make_app(tmp_path, [library])
+    app.config.views = dict(VIEWS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_navigator(app, pilot)
+        rows = navigator_rows(app)
+        await pilot.press("home", *["j"] * rows.index("Cross 1/1"), "enter")
+        await settle(app, pilot)
+        assert app.session.view.id == "view:Cross"
+        await pilot.press("q")
+    again = make_app(tmp_path, [library], store=StateStore(tmp_path / "state"))
+    again.config.views = dict(VIEWS)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await wait_ready(again, pilot)
+        await settle(again, pilot)
+        assert again.session.view.id == "view:Cross" and shown_keys(again) == [CROSS]
