@@ -82,12 +82,16 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        """Re-read the rows and their counts (after a mark: O(rows), never O(papers))."""
+        """Re-read the rows and their counts (after a mark: O(rows), never O(papers)); the cursor
+        stays on its row when rows came or went above it (a tag row, the Views group)."""
+        under = self.rows[self.cursor].view if 0 <= self.cursor < len(self.rows) else None
         if self.navigator is None:
             self.rows = []
         else:
             self.rows = self.navigator.rows(sorted(self.expanded))
         self.virtual_size = Size(self.size.width, len(self.rows))
+        if under is not None and not (self.cursor < len(self.rows) and self.rows[self.cursor].view == under):
+            self.cursor = next((i for i, r in enumerate(self.rows) if r.view == under), self.cursor)
         self.cursor = max(0, min(self.cursor, len(self.rows) - 1))
         self.refresh()
 

@@ -52,9 +52,8 @@ def rules_changed(app: ReaderApp) -> None:
 
 def _attach(app: ReaderApp, built: tuple[SmartRows, int, int]) -> None:
     if app.session.attach_smart_rows(built):
-        app.refresh_navigator()
-        if not _restore_last_view(app, built[0]):
-            app.navigator_panel.show_current(app.session.view.id)
+        app.refresh_navigator()  # the cursor stays on its row (the user may be moving it)
+        _restore_last_view(app, built[0])
 
 
 _OPENED: weakref.WeakSet[ReaderApp] = weakref.WeakSet()
