@@ -162,7 +162,7 @@ def load_config(path: Path | None = None) -> tuple[Config, list[str]]:
     found: list[tuple[int, str]] = []
 
     def warn(key: str, message: str, table: str | None = None) -> None:
-        name = f"{table}.{key}" if table else key
+        name = f"{table}.{_short(key)}" if table else _short(key)  # a key may hold any character
         line = key_line(text, key, table)
         found.append((line, f"{path}:{line}: {name}: {message}"))
 

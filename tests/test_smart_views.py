@@ -173,3 +173,11 @@ def test_unread_on_update_in_list(tmp_path: Path, unread_on_update: bool) -> Non
     assert ("1907.03739" in ids("list", "--query", "is:unread", str(folder))) is unread_on_update
     store.apply([("1907.03739", "read", True)])  # read again now: an ordinary mark
     assert "1907.03739" not in ids("list", "--unread", str(folder))
+
+
+def test_a_hostile_view_name_never_reaches_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[views]\n"\\u001b[31mred" = "ti:x"\n"ok" = "ti:x"\n', encoding="utf-8")
+    config, problems = load_config(path)
+    assert config.views == {"ok": "ti:x"}
+    assert len(problems) == 1 and "\x1b" not in problems[0] and "must be printable" in problems[0]
