@@ -174,21 +174,25 @@ class SmartRows:
 
     # -- after a mark (on the event loop) ---------------------------------------------------
 
-    def _groups_now(self, key: str, old: tuple[int, ...]) -> tuple[int, ...]:
+    def _dynamic_hits(self, rows: Sequence[int]) -> dict[int, set[int]]:
+        """For each view about marks, which of paper rows `rows` it holds now: one run of its
+        mark clauses over those papers only (the text clauses' answer is remembered)."""
+        src = self._src
+        out: dict[int, set[int]] = {}
+        for g in self._dynamic:
+            view, static = self.views[g], self._static[g]
+            wanted = list(rows) if static is None else [i for i in rows if i in static]
+            assert view.dynamic is not None
+            out[g] = set(view.dynamic.run(src.corpus, candidates=wanted, is_read=src.is_read,
+                                          is_starred=src.is_starred, lookups=src.lookups).indices) if wanted else set()
+        return out
+
+    def _groups_now(self, key: str, old: tuple[int, ...], hits: dict[int, set[int]]) -> tuple[int, ...]:
         i = self._first[key]
         tags_of, updated = self._tags_of, self._updated
-        src = self._src
         nv = len(self.views)
-        keep = [g for g in old if g < nv and g not in self._dynamic]  # text-only views never change
-        for g in self._dynamic:
-            view = self.views[g]
-            static = self._static[g]
-            if static is not None and i not in static:
-                continue
-            assert view.dynamic is not None
-            if view.dynamic.run(src.corpus, candidates=[i], is_read=src.is_read, is_starred=src.is_starred,
-                                lookups=src.lookups).indices:
-                keep.append(g)
+        keep = [g for g in old if g < nv and g not in hits]  # text-only views never change
+        keep += [g for g, found in hits.items() if i in found]
         if updated is not None:
             if updated(i):
                 keep.append(self._gid[UPDATED])
@@ -203,21 +207,25 @@ class SmartRows:
     def update(self, key: str) -> bool:
         """Recount one paper after a mark: its read flag, the views about marks, its tags and
         whether it is updated. True if any count changed."""
-        if key not in self._first:
-            return False
-        old, was_read = self._of.get(key, ((), False))
-        groups = self._groups_now(key, old)
-        read = bool(self._is_read(key))
-        if groups == old and read == was_read:
-            return False
-        self._count(key, old, was_read, -1)
-        self._count(key, groups, read, 1)
-        return True
+        return self.update_many([key])
 
     def update_many(self, keys: Iterable[str]) -> bool:
+        """Recount these papers after marks (`A` marks a whole digest: each view about marks
+        runs once over those papers, not once a paper)."""
+        wanted = [k for k in dict.fromkeys(keys) if k in self._first]
+        if not wanted:
+            return False
+        hits = self._dynamic_hits([self._first[k] for k in wanted])
         changed = False
-        for key in keys:
-            changed = self.update(key) or changed
+        for key in wanted:
+            old, was_read = self._of.get(key, ((), False))
+            groups = self._groups_now(key, old, hits)
+            read = bool(self._is_read(key))
+            if groups == old and read == was_read:
+                continue
+            self._count(key, old, was_read, -1)
+            self._count(key, groups, read, 1)
+            changed = True
         return changed
 
     def recount_read(self) -> bool:
