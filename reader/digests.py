@@ -116,8 +116,10 @@ class Navigator:
                  is_starred: Callable[[str], bool]) -> None:
         self._is_read = is_read
         self._is_starred = is_starred
-        self.extra: ExtraRows | None = None
-        """Smart views, tags and Updated (attached once the search corpus is ready)."""
+        self.extras: dict[str, ExtraRows] = {}
+        """More row kinds by name, shown in this order after All, Starred and Searches:
+        ``smart`` (views, tags, Updated; attached once the search corpus is ready), and room for
+        others (a History row)."""
         self._names: list[str] = ["all", "searches"]  # group 0 is All, group 1 is Searches
         self._group_of: dict[str, int] = {}
         self._member: dict[str, list[int]] = {}
@@ -221,16 +223,17 @@ class Navigator:
         changed = False
         for key in wanted:
             changed = self.update(key) or changed
-        if self.extra is not None:
-            changed = (self.extra.recount_read() if keys is None else self.extra.update_many(wanted)) or changed
+        for extra in list(self.extras.values()):
+            changed = (extra.recount_read() if keys is None else extra.update_many(wanted)) or changed
         return changed
 
     def counts(self, view: str) -> tuple[int, int]:
         """``(unread, total)`` of a view; (0, 0) for a view that does not exist."""
         if view == STARRED:
             return self._starred_unread, self._starred_total
-        if self.extra is not None and (extra := self.extra.counts(view)) is not None:
-            return extra
+        for extra in self.extras.values():
+            if (found := extra.counts(view)) is not None:
+                return found
         g = {ALL: 0, SEARCHES: 1}.get(view)
         if g is None:
             g = self._group_of.get(view)
@@ -260,7 +263,7 @@ class Navigator:
 
     def has(self, view: str) -> bool:
         return (view in (ALL, STARRED) or (view == SEARCHES and bool(self._undated)) or view in self._group_of
-                or (self.extra is not None and self.extra.has(view)))
+                or any(extra.has(view) for extra in self.extras.values()))
 
     def rows(self, expanded: Iterable[str] = ()) -> list[Row]:
         """The rows top to bottom: All, Starred, Searches (when there are undated papers), then
@@ -270,8 +273,8 @@ class Navigator:
         out = [self._row(ALL, "All", 0), self._row(STARRED, "Starred", 0)]
         if self._undated:
             out.append(self._row(SEARCHES, "Searches", 0))
-        if self.extra is not None:
-            out += self.extra.rows()
+        for extra in self.extras.values():
+            out += extra.rows()
         for date in self._days:
             is_open = date in open_days
             cats = self._day_cats[date]
@@ -296,9 +299,10 @@ class Navigator:
     def keys(self, view: str) -> list[str]:
         """The paper keys of a view in its order: a digest by `number`; a day its digests in
         category order; All newest day first; Starred in All's order; Searches as read."""
-        members = self.extra.members(view) if self.extra is not None else None
-        if members is not None:
-            return [k for k in self.keys(ALL) if k in members]
+        for extra in self.extras.values():
+            members = extra.members(view)
+            if members is not None:
+                return [k for k in self.keys(ALL) if k in members]
         kind, date, category = parse_view(view)
         if kind == "digest" and date is not None:
             digest = self._digests.get((date, category))
@@ -317,9 +321,9 @@ class Navigator:
 
     def label(self, view: str) -> str:
         """The view's name for the status bar: ``All``, ``2019-07-09``, ``2019-07-09 cs.CV``."""
-        extra = self.extra.label(view) if self.extra is not None else None
-        if extra is not None:
-            return extra
+        for extra in self.extras.values():
+            if (name := extra.label(view)) is not None:
+                return name
         kind, date, category = parse_view(view)
         if kind == "digest":
             return f"{date} {category or ''}".rstrip()

@@ -455,5 +455,5 @@ class Session:
             return False
         if version != self.marks.version:  # marks settled while they were built
             rows.recount_read()
-        self.navigation.navigator.extra = rows
+        self.navigation.navigator.extras["smart"] = rows
         return True

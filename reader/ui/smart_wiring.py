@@ -46,7 +46,7 @@ def evaluate(app: ReaderApp, corpus: Corpus | None = None) -> None:
 def rules_changed(app: ReaderApp) -> None:
     """The watch and hide rules' answers changed: views about them are built again."""
     nav = app.session.navigation
-    if nav is None or nav.navigator.extra is None or mentions_watch(views_of(app)):
+    if nav is None or "smart" not in nav.navigator.extras or mentions_watch(views_of(app)):
         evaluate(app)
 
 
