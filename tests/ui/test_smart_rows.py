@@ -137,3 +137,18 @@ async def test_the_app_reopens_on_the_view_row_it_quit_on(tmp_path: Path) -> Non
         await wait_ready(again, pilot)
         await settle(again, pilot)
         assert again.session.view.id == "view:Cross" and shown_keys(again) == [CROSS]
+
+
+async def test_saved_queries_1_to_9_filter_within_a_view_row(tmp_path: Path) -> None:
+    app = make_app(tmp_path, [write_library(tmp_path / "lib")], queries={1: "cat:cs.CV"})
+    app.config.views = dict(VIEWS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_navigator(app, pilot)
+        rows = navigator_rows(app)
+        await pilot.press("home", *["j"] * rows.index(f"CL unread {3 * PER_DIGEST + 1}/{3 * PER_DIGEST + 1}"),
+                          "enter")
+        await settle(app, pilot)
+        assert len(shown_keys(app)) == 3 * PER_DIGEST + 1
+        await pilot.press("1")  # cs.CV within "CL unread": only the cross-listed paper is in both
+        await settle(app, pilot)
+        assert app.filter_bar.value == "cat:cs.CV" and shown_keys(app) == [CROSS]
