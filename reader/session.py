@@ -445,7 +445,10 @@ class Session:
 
         generation, version = self.generation, self.marks.version
         lookups = self.keep.lookups(store_lookups(self.store, self.papers, self.keys))
-        sources = Sources(corpus, self.keys, self.marks.is_read, self.marks.is_starred, lookups)
+        matches = self.keep.matches
+        mask = matches.hidden if matches is not None and self.keep.rules.hide else None
+        hidden = None if mask is None else (lambda i: bool(mask[i]))
+        sources = Sources(corpus, self.keys, self.marks.is_read, self.marks.is_starred, lookups, hidden)
         return build_rows(views, sources, nav.flags.is_read, self.store), generation, version
 
     def attach_smart_rows(self, built: tuple[SmartRows, int, int]) -> bool:

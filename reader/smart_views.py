@@ -82,6 +82,8 @@ class Sources:
     is_read: Callable[[int], bool] | None = None
     is_starred: Callable[[int], bool] | None = None
     lookups: Lookups | None = None
+    hidden: Callable[[int], bool] | None = None
+    """Paper `i` is hidden by a hide rule: it counts only in views that say ``is:hidden``."""
 
 
 class SmartRows:
@@ -104,6 +106,9 @@ class SmartRows:
         self._gid: dict[str, int] = {name: g for g, name in enumerate(self._names)}
         self._static: list[set[int] | None] = [None] * len(self.views)
         self._dynamic = [g for g, v in enumerate(self.views) if v.dynamic is not None]
+        self._see_hidden = {g for g, v in enumerate(self.views) if v.dynamic is not None and any(
+            isinstance(t, StateTerm) and t.kind == "hidden" for t in v.dynamic.terms())}
+        """Views that ask ``is:hidden``: a hidden paper counts only in these (DECISIONS.md)."""
         self._members: list[set[str]] = [set() for _ in self._names]
         self._total: list[int] = [0] * len(self._names)
         self._unread: list[int] = [0] * len(self._names)
@@ -145,8 +150,15 @@ class SmartRows:
                 if g not in mine:
                     mine.append(g)
         for key, mine in groups.items():
-            rows._count(key, tuple(mine), bool(is_read(key)), 1)
+            rows._count(key, rows._visible(key, mine), bool(is_read(key)), 1)
         return rows
+
+    def _visible(self, key: str, groups: Iterable[int]) -> tuple[int, ...]:
+        """`groups` without those a hidden paper leaves (all but the views asking ``is:hidden``)."""
+        hidden = self._src.hidden
+        if hidden is None or not hidden(self._first[key]):
+            return tuple(groups)
+        return tuple(g for g in groups if g in self._see_hidden)
 
     def _group(self, name: str) -> int:
         g = self._gid.get(name)
@@ -202,7 +214,7 @@ class SmartRows:
             keep += [self._group(tag_view(t)) for t in tags_of(key)]
         else:
             keep += [g for g in old if self._names[g].startswith(TAG_PREFIX)]
-        return tuple(sorted(set(keep)))
+        return self._visible(key, sorted(set(keep)))
 
     def update(self, key: str) -> bool:
         """Recount one paper after a mark: its read flag, the views about marks, its tags and

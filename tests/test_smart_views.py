@@ -181,3 +181,20 @@ def test_a_hostile_view_name_never_reaches_the_terminal(tmp_path: Path) -> None:
     config, problems = load_config(path)
     assert config.views == {"ok": "ti:x"}
     assert len(problems) == 1 and "\x1b" not in problems[0] and "must be printable" in problems[0]
+
+
+def test_a_paper_a_hide_rule_hides_counts_only_in_views_asking_is_hidden(tmp_path: Path) -> None:
+    h = Harness(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text('[hide]\ncross = "ti:cross-listed"\n', encoding="utf-8")
+    keep = h.session.keep
+    keep.load(config)
+    keep.matches = keep.evaluate(h.corpus, h.session.marks.is_read, h.session.marks.is_starred, None)
+    built = h.session.smart_rows(h.corpus, smart_views({**VIEWS, "Hidden": "is:hidden"}))
+    assert built is not None and h.session.attach_smart_rows(built)
+    assert counts(h, view_id("Cross")) == (0, 0)
+    assert counts(h, view_id("Hidden")) == (1, 1)
+    assert counts(h, view_id("CL unread")) == (3 * PER_DIGEST, 3 * PER_DIGEST)
+    assert h.session.marks.submit([(CROSS, "tag:ml", True), (ident("2019-07-05", "cs.CL", 1), "tag:ml", True)]) is None
+    h.settle()
+    assert counts(h, tag_view("ml")) == (1, 1)  # the hidden paper is left out

@@ -44,9 +44,11 @@ def evaluate(app: ReaderApp, corpus: Corpus | None = None) -> None:
 
 
 def rules_changed(app: ReaderApp) -> None:
-    """The watch and hide rules' answers changed: views about them are built again."""
+    """The watch and hide rules' answers changed: the rows are built again when a view asks
+    about them or a hide rule takes papers out of the counts."""
     nav = app.session.navigation
-    if nav is None or "smart" not in nav.navigator.extras or mentions_watch(views_of(app)):
+    if (nav is None or "smart" not in nav.navigator.extras or mentions_watch(views_of(app))
+            or app.session.keep.rules.hide):
         evaluate(app)
 
 
