@@ -9,6 +9,8 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING
 
+from textual.worker import get_current_worker
+
 from ..digests import ALL, has_newer_digest, load_last_view
 from ..smart_views import SmartView, mentions_watch, smart_views
 
@@ -37,7 +39,7 @@ def evaluate(app: ReaderApp, corpus: Corpus | None = None) -> None:
 
     def work() -> None:
         built = session.smart_rows(corpus, views)
-        if built is not None:
+        if built is not None and not get_current_worker().is_cancelled:  # a newer build is on its way
             app.call_from_thread(_attach, app, built)
 
     app.run_worker(work, thread=True, exclusive=True, group="smart-views", description="smart views")
