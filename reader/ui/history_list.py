@@ -90,6 +90,7 @@ class HistoryList(RowCursor, ScrollView, can_focus=True):
             position = next((i for i, e in enumerate(self.rows) if e.event == old.event), position)
         self.virtual_size = Size(self.size.width, len(self.rows))
         self._set_cursor(position)
+        self.call_after_refresh(self._scroll_to_cursor)  # once the new size is laid out
         self._moved()
 
     @property
@@ -101,15 +102,18 @@ class HistoryList(RowCursor, ScrollView, can_focus=True):
     def _set_cursor(self, position: int) -> None:
         before = self.cursor
         self.cursor = max(0, min(position, len(self.rows) - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+        if self.cursor != before:
+            self._moved()
+
+    def _scroll_to_cursor(self) -> None:
         height = max(self.scrollable_content_region.height, 1)
         top = round(self.scroll_y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
-        self.refresh()
-        if self.cursor != before:
-            self._moved()
 
     def _moved(self) -> None:
         if self.on_move is not None:
