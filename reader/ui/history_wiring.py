@@ -51,6 +51,7 @@ def show(app: ReaderApp) -> None:
         history.display = True
         app.paper_list.display = False
     app.navigator_panel.show_current(HISTORY)
+    app.pending_restore = None  # the user chose a row: a streamed start's last view no longer applies
     app.screen.set_focus(history)
     reload(app)
     _show_paper(app, history.entry)
@@ -67,7 +68,7 @@ def hide(app: ReaderApp) -> None:
     app.paper_list.display = True
     if had_focus:
         app.screen.set_focus(app.paper_list)
-    app.call_after_refresh(app._show_selected)
+    app.call_after_refresh(lambda: None if shown(app) else app._show_selected())
 
 
 def list_widget(app: ReaderApp) -> Any:

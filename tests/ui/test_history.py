@@ -4,14 +4,17 @@ exists), while `u` elsewhere keeps undoing the last marking."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import time
 from pathlib import Path
 
+from reader.devtools.generate import generate
 from reader.state import Event, StateStore
 from reader.ui.history_list import HistoryList
 from reader.ui.paper_list import PaperList
 
-from .conftest import make_app, screen_text, settle, wait_ready
+from .conftest import SAMPLES, make_app, screen_text, settle, wait_ready
 
 A, B, C = "1907.03739", "1907.03728", "1907.03670"  # the first three papers of the samples
 
@@ -129,3 +132,32 @@ async def test_paper_keys_do_nothing_in_history_and_u_outside_undoes_the_last_ma
         await settle(app, pilot)
         assert app.session.marks.confirmed(key, "starred") == was_starred
         assert any(n.message.startswith("undone:") for n in app.notices)
+
+
+async def test_history_stays_on_screen_when_a_digest_arrives(tmp_path):
+    """A live reload keeps History shown and focused (and a streamed start's last view does not
+    replace it); an event's paper that arrived has its title once the history is read again."""
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    sample = next(SAMPLES.glob("*.md"))
+    store = seeded_store(tmp_path)
+    generate(folder, days=1, per_day=5)  # the library starts without the events' papers
+    app = make_app(tmp_path, [folder], store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await open_history(app, pilot)
+        assert f"{C} (not in the" in history_lines(app)[0]
+        shutil.copy(sample, folder / sample.name)
+        assert app.watcher is not None
+        app.watcher.poll()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while not any(p.id == C for p in app.session.papers):
+            assert loop.time() < deadline, "the digest never arrived"
+            await pilot.pause(0.02)
+        await settle(app, pilot)
+        assert app.history_list.display and not app.paper_list.display
+        assert isinstance(app.focused, HistoryList)
+        # Choosing the row again reads the history again: the paper has its title now.
+        await open_history(app, pilot)
+        assert "not in the" not in history_lines(app)[0] and title(app, C)[:10] in history_lines(app)[0]
