@@ -65,6 +65,7 @@ def hide(app: ReaderApp) -> None:
     history = app.history_list
     had_focus = app.focused is history
     history.display = False
+    history.undoing.clear()  # their "Undone" would come late, out of place; the rows show the result
     app.paper_list.display = True
     if had_focus:
         app.screen.set_focus(app.paper_list)
