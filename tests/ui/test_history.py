@@ -161,3 +161,17 @@ async def test_history_stays_on_screen_when_a_digest_arrives(tmp_path):
         # Choosing the row again reads the history again: the paper has its title now.
         await open_history(app, pilot)
         assert "not in the" not in history_lines(app)[0] and title(app, C)[:10] in history_lines(app)[0]
+
+
+async def test_history_shows_tag_names_and_identifiers_literally(tmp_path):
+    store = StateStore(tmp_path / "state")
+    store.load()
+    now = time.time() - 60
+    store.merge([Event(A, "tag:[b]x[/b]", True, now), Event("2401.[red]", "read", True, now + 1)])
+    app = make_app(tmp_path, store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        await open_history(app, pilot)
+        lines = history_lines(app)
+        assert "2401.[red] (not in" in lines[0] and "tagged [b]x[/b]" in lines[1]
+        assert "[b]x[/b]" in screen_text(app)
