@@ -169,7 +169,7 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.rows[position]
         style = base
-        if row.unread == 0:
+        if row.unread == 0 and row.counted:
             style += self._style("navigator--empty")
         if row.view == self.current:
             style += self._style("navigator--current")
@@ -177,7 +177,7 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
             style += self._style("navigator--cursor" if self.has_focus else "navigator--cursor-blurred")
         marker = "▾" if row.expanded else "▸" if row.expandable else " "
         head = ("▶" if row.view == self.current else " ") + "  " * row.depth + marker + " "
-        count = f" {row.unread:,}/{row.total:,}"
+        count = f" {row.unread:,}/{row.total:,}" if row.counted else ""
         label = set_cell_size(row.label, max(width - len(head) - len(count), 0))
         segments = [Segment(head + label, style), Segment(count, style + self._style("navigator--count"))]
         return Strip(segments).adjust_cell_length(width, style)
