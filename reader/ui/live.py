@@ -87,6 +87,10 @@ class LiveLibrary:
         else:
             app._update_status()
 
+    def shows(self, folder: Path) -> bool:
+        """Whether the app shows `folder` (and so is watching it): the configured library may not be."""
+        return folder.expanduser().resolve() in {Path(p).expanduser().resolve() for p in self.app.paths}
+
     def empty_message(self, files: int) -> str:
         """What the list says when it shows no paper: no match, no papers, or an empty library
         (where `R` would fetch, if the library shown is the configured one)."""
@@ -96,8 +100,7 @@ class LiveLibrary:
         if files:
             return "No papers in these digests."
         config = app.config
-        shown = {Path(p).expanduser().resolve() for p in app.paths}
-        if config.library is not None and config.library.expanduser().resolve() in shown and config.categories:
+        if config.library is not None and self.shows(config.library) and config.categories:
             return f"The library is empty. R fetches {', '.join(config.categories)} into it."
         return "The library is empty: put digests into it, or set library and categories in config.toml and press R."
 
