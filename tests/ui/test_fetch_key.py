@@ -22,7 +22,8 @@ def fetch_app(tmp_path, server: Server, *, on_start: bool = False, library: bool
                     fetch_interval_s=0, fetch_timeout_s=10, fetch_on_start=on_start)
     store = StateStore(tmp_path / "state")
     store.load()
-    return ReaderApp([str(folder if shows_library else SAMPLES)], store=store, config=config, cache=None, history_file=tmp_path / "h.txt")
+    return ReaderApp([str(folder if shows_library else SAMPLES)], store=store, config=config, cache=None,
+                     history_file=tmp_path / "h.txt")
 
 
 async def until(condition, timeout: float = 30.0) -> None:
