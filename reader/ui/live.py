@@ -102,7 +102,7 @@ class LiveLibrary:
         config = app.config
         if config.library is not None and self.shows(config.library) and config.categories:
             return f"The library is empty. R fetches {', '.join(config.categories)} into it."
-        return "The library is empty: put digests into it, or set library and categories in config.toml and press R."
+        return "The library is empty: add digests, or set categories and press R."
 
     def watch(self) -> None:
         """Start polling (once everything is loaded)."""

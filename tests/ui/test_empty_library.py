@@ -49,4 +49,4 @@ async def test_an_empty_library_without_fetch_settings_says_how_to_fill_it(tmp_p
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_ready(app, pilot)
         await settle(app, pilot)
-        assert "The library is empty: put digests into it, or set library and categories" in screen_text(app)
+        assert "The library is empty: add digests, or set categories and press R." in screen_text(app)

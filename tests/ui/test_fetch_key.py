@@ -128,3 +128,20 @@ async def test_R_in_the_library_shows_the_new_digest_and_says_nothing_more(tmp_p
             assert "Self-Adjoint Time Operator" in screen_text(app)
     finally:
         server.close()
+
+
+async def test_R_without_categories_says_what_to_set_and_fetches_nothing(tmp_path):
+    server = Server()
+    app = fetch_app(tmp_path, server, shows_library=True)
+    app.config.categories = []
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_ready(app, pilot)
+            assert "The library is empty: add digests, or set categories and press R." in screen_text(app)
+            await pilot.press("R")
+            await settle(app, pilot)
+            assert app.notices[-1].message == ("R fetches into the configured library: set categories in "
+                                               f"{tmp_path / 'config.toml'}")
+            assert server.requests == [] and list((tmp_path / "library").iterdir()) == []
+    finally:
+        server.close()
