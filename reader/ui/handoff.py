@@ -241,7 +241,11 @@ class HandoffActions(_Base):
                 self.post_message(FetchProgress(outcome, len(done), len(categories)))
 
             try:
-                self.post_message(FetchDone(fetch_all(fetcher, library, categories, report)))
+                outcomes = fetch_all(fetcher, library, categories, report)
+                watcher = self.live.watcher
+                if watcher is not None and any(o.status in ("saved", "updated") for o in outcomes):
+                    watcher.poll()  # the new digests show now rather than at the next poll
+                self.post_message(FetchDone(outcomes))
             except Exception as err:  # never a traceback: say it in the status line
                 self.post_message(FetchDone(done, str(err) or err.__class__.__name__))
 
