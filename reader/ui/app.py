@@ -184,7 +184,7 @@ class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions
         session.load(opened.prepared, opened.library)
         self.load_seconds = opened.seconds
         plist = self.paper_list
-        plist.empty_message = "No papers match the filter." if session.papers else "No papers in these digests."
+        plist.empty_message = self.live.empty_message(opened.total)
         plist.set_papers(session.papers, session.titles)
         self.live.shown = (opened.done, opened.total)
         self.open_first_view()

@@ -57,7 +57,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("D", "overview", "Overview", show=False, id="app.overview",
             tooltip="Papers per day (60 days) and unread per category"),
     Binding("E", "export", "Export", show=False, id="app.export",
-            tooltip="Export the shown or the starred papers to a file"),
+            tooltip="Export the selection, the shown or the starred papers to a file"),
     *[Binding(str(n), f"saved_query({n})", f"Query {n}", show=False, id=f"app.query_{n}")
       for n in range(1, 10)],
     # Keeping and handing off (issues 18, 19): with a selection, m, s, A, t and Y act on it.

@@ -259,8 +259,14 @@ class NavigationActions:
             self.say("The library is still loading.")
             return
         starred = nav.rows(STARRED) or []
-        cast("App[Any]", self).push_screen(ExportScreen(len(self.session.rows), len(starred), self.config.export_dir),
+        cast("App[Any]", self).push_screen(ExportScreen(len(self.session.rows), len(starred), self.config.export_dir,
+                                                        len(self._selected_papers())),
                          self._export_chosen)
+
+    def _selected_papers(self) -> list[Paper]:
+        """The selection's papers that are loaded, in the order they were selected (for `E`)."""
+        session = self.session
+        return [p for k in session.selection.keys if (p := session.paper_of(k)) is not None]
 
     def _export_chosen(self, choice: tuple[str, str, Path] | None) -> None:
         nav = self.session.navigation
@@ -268,6 +274,9 @@ class NavigationActions:
             return
         what, fmt, path = choice
         session = self.session
+        if what == "selected":
+            self.say(*write_export(session, self._selected_papers(), fmt, path, "selected "))
+            return
         rows = session.rows if what == "shown" else (nav.rows(STARRED) or [])
         self.say(*write_export(session, [session.papers[i] for i in rows], fmt, path))
 
@@ -285,8 +294,9 @@ class NavigationActions:
             self.config_warnings.append(f"{where}: theme: unknown theme {name!r}; the default is kept")
 
 
-def write_export(session: Session, papers: Sequence[Paper], fmt: str, path: Path) -> tuple[str, SeverityLevel]:
-    """Write `papers` in `fmt` to `path`; what to tell the user."""
+def write_export(session: Session, papers: Sequence[Paper], fmt: str, path: Path,
+                 which: str = "") -> tuple[str, SeverityLevel]:
+    """Write `papers` in `fmt` to `path`; what to tell the user (`which`: "selected " names them so)."""
     if not papers:
         return "Nothing to export.", "warning"
     confirmed = session.marks.confirmed
@@ -299,4 +309,4 @@ def write_export(session: Session, papers: Sequence[Paper], fmt: str, path: Path
     except OSError as err:
         return f"Cannot export to {path}: {err.strerror or err}", "error"
     noun = "paper" if len(papers) == 1 else "papers"
-    return f"Exported {len(papers):,} {noun} to {path.resolve()}", "information"
+    return f"Exported {len(papers):,} {which}{noun} to {path.resolve()}", "information"
