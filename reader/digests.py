@@ -13,7 +13,8 @@ categories) it belongs to; `update(key)` compares the key's flags with what was 
 adjusts those few counters, so a mark costs O(listings of that paper), not O(library).
 
 View ids are plain strings, so the app can persist them: ``all``, ``starred``, ``searches``,
-``day:YYYY-MM-DD`` and ``digest:YYYY-MM-DD:CATEGORY``.
+``day:YYYY-MM-DD`` and ``digest:YYYY-MM-DD:CATEGORY``; ``history`` is the History row (events,
+not papers: `keys` gives none).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from .paths import read_regular, user_dir
 ALL = "all"
 STARRED = "starred"
 SEARCHES = "searches"
+HISTORY = "history"
+"""The History row: recent marks events (reader/recent.py), not papers; it has no counts."""
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 OVERVIEW_DAYS = 60
 
@@ -62,7 +65,7 @@ def digest_view(date: str, category: str | None) -> str:
 def parse_view(view: str) -> tuple[str, str | None, str | None]:
     """``(kind, date, category)`` of a view id; kind is all/starred/searches/day/digest/unknown."""
     kind, _, rest = view.partition(":")
-    if kind in (ALL, STARRED, SEARCHES) and not rest:
+    if kind in (ALL, STARRED, SEARCHES, HISTORY) and not rest:
         return kind, None, None
     if kind == "day" and rest:
         return kind, rest, None
@@ -83,6 +86,8 @@ class Row:
     total: int
     expandable: bool = False
     expanded: bool = False
+    counted: bool = True
+    """False for a row without counts (History): drawn without them, never dimmed."""
     header: bool = False
     """A group's title ("Views", "Tags"): no counts, not a view to show."""
 
@@ -262,17 +267,18 @@ class Navigator:
         return self._days[0] if self._days else None
 
     def has(self, view: str) -> bool:
-        return (view in (ALL, STARRED) or (view == SEARCHES and bool(self._undated)) or view in self._group_of
+        return (view in (ALL, STARRED, HISTORY) or (view == SEARCHES and bool(self._undated)) or view in self._group_of
                 or any(extra.has(view) for extra in self.extras.values()))
 
     def rows(self, expanded: Iterable[str] = ()) -> list[Row]:
-        """The rows top to bottom: All, Starred, Searches (when there are undated papers), then
+        """The rows top to bottom: All, Starred, Searches (when there are undated papers), History, then
         one row per day, newest first, each followed by its categories when its date is in
         `expanded`."""
         open_days = set(expanded)
         out = [self._row(ALL, "All", 0), self._row(STARRED, "Starred", 0)]
         if self._undated:
             out.append(self._row(SEARCHES, "Searches", 0))
+        out.append(Row(HISTORY, "History", 0, 0, 0, counted=False))
         for extra in self.extras.values():
             out += extra.rows()
         for date in self._days:
@@ -288,8 +294,9 @@ class Navigator:
         return Row(view, label, depth, unread, total, expandable, expanded)
 
     def step(self, view: str, delta: int, expanded: Iterable[str] = ()) -> str:
-        """The view `delta` rows below (`]`, +1, older) or above (`[`, -1) `view`, clamped."""
-        views = [r.view for r in self.rows(expanded) if not r.header]
+        """The view `delta` rows below (`]`, +1, older) or above (`[`, -1) `view`, clamped; rows
+        of papers only (History is chosen in the navigator; a group's title is no row to show)."""
+        views = [r.view for r in self.rows(expanded) if r.view != HISTORY and not r.header]
         try:
             i = views.index(view)
         except ValueError:
@@ -329,7 +336,7 @@ class Navigator:
             return f"{date} {category or ''}".rstrip()
         if kind == "day":
             return date or ""
-        return {ALL: "All", STARRED: "Starred", SEARCHES: "Searches"}.get(kind, view)
+        return {ALL: "All", STARRED: "Starred", SEARCHES: "Searches", HISTORY: "History"}.get(kind, view)
 
     # -- overview ---------------------------------------------------------------------------
 

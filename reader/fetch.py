@@ -41,6 +41,7 @@ from defusedxml import DefusedXmlException
 
 from . import __version__
 from .config import CATEGORY_RE, Config
+from .formats._common import rfc_date
 from .text import sanitize
 
 USER_AGENT = f"arxiv-digest-reader/{__version__} (arxiv-reader fetch; Python urllib)"
@@ -97,25 +98,10 @@ class FeedInfo:
     """The arXiv API's error entry (an Atom feed whose one entry is the error), if any."""
 
 
-def _rfc822_date(text: str | None) -> dt.date | None:
-    if not text or not text.strip():
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(text.strip()).date()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
-def _iso_date(text: str | None) -> dt.date | None:
-    if not text or not text.strip():
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.strip()).date()
-    except ValueError:
-        try:
-            return dt.date.fromisoformat(text.strip()[:10])
-        except ValueError:
-            return None
+def _announce_date(text: str | None) -> dt.date | None:
+    """An RFC 822 or ISO timestamp as the formats read it: its UTC date (the listing's own day)."""
+    found = rfc_date(text) if text and text.strip() else None
+    return dt.date.fromisoformat(found) if found else None
 
 
 def _rss_info(root: Element) -> FeedInfo:
@@ -124,10 +110,10 @@ def _rss_info(root: Element) -> FeedInfo:
         raise FeedError("an RSS document without a channel")
     items = channel.findall("item") or root.findall("item")
     # The channel's pubDate is the announcement; the items repeat it; lastBuildDate is a build time.
-    date = _rfc822_date(channel.findtext("pubDate"))
+    date = _announce_date(channel.findtext("pubDate"))
     if date is None:
-        item_dates = [d for d in (_rfc822_date(i.findtext("pubDate")) for i in items) if d is not None]
-        date = max(item_dates) if item_dates else _rfc822_date(channel.findtext("lastBuildDate"))
+        item_dates = [d for d in (_announce_date(i.findtext("pubDate")) for i in items) if d is not None]
+        date = max(item_dates) if item_dates else _announce_date(channel.findtext("lastBuildDate"))
     return FeedInfo("rss", date, len(items))
 
 
@@ -136,12 +122,12 @@ def _atom_info(root: Element) -> FeedInfo:
     error = None
     if len(entries) == 1 and "/api/errors" in (entries[0].findtext(f"{_ATOM}id") or ""):
         error = entries[0].findtext(f"{_ATOM}summary") or "the API reports an error"
-    return FeedInfo("atom", _iso_date(root.findtext(f"{_ATOM}updated")), len(entries), error)
+    return FeedInfo("atom", _announce_date(root.findtext(f"{_ATOM}updated")), len(entries), error)
 
 
 def _rdf_info(root: Element) -> FeedInfo:
     channel = root.find(f"{_RSS1}channel")
-    date = _iso_date(channel.findtext(_DC_DATE)) if channel is not None else None
+    date = _announce_date(channel.findtext(_DC_DATE)) if channel is not None else None
     return FeedInfo("rdf", date, len(root.findall(f"{_RSS1}item")))
 
 
@@ -150,7 +136,9 @@ def read_feed_info(body: bytes) -> FeedInfo:
 
     The one place `fetch` reads a feed: RSS 2.0 from the channel's ``pubDate``, else the newest
     item's ``pubDate``, else ``lastBuildDate``; Atom from the feed's ``updated``; RSS 1.0 from the
-    channel's ``dc:date``. Dates are taken as the feed writes them (in its own time zone).
+    channel's ``dc:date``. A timestamp is dated in UTC, as the formats date the digest (arXiv
+    announces at 20:00 US Eastern and dates the listing by the next day), so the file's name and
+    the digest the app shows name the same day.
     Raises FeedError when the body is not well-formed XML or not a feed. (When the formats
     package has its RSS and Atom readers, this can ask them instead.)
     """

@@ -42,6 +42,12 @@ class MarkStore(Protocol):
     def take_warnings(self) -> list[str]: ...
 
 
+class Applier(Protocol):
+    """What the writer applies a submission to: the store, or a stand-in (reader.recent.UndoOne)."""
+
+    def apply(self, changes: list[Change]) -> object: ...
+
+
 @dataclass(frozen=True)
 class UndoStep:
     """The changes that take one marking back, and what that marking did ("46 papers marked read")."""
@@ -125,7 +131,7 @@ class MarkWriter:
 
     def __init__(self, report: Callable[[WriteReport], object]) -> None:
         self._report = report
-        self._queue: queue.SimpleQueue[tuple[MarkStore, list[Change], UndoStep | None, int] | None] = \
+        self._queue: queue.SimpleQueue[tuple[Applier, list[Change], UndoStep | None, int] | None] = \
             queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
@@ -135,7 +141,7 @@ class MarkWriter:
     def closed(self) -> bool:
         return self._closed
 
-    def submit(self, store: MarkStore, changes: list[Change], undo: UndoStep | None, ticket: int) -> bool:
+    def submit(self, store: Applier, changes: list[Change], undo: UndoStep | None, ticket: int) -> bool:
         with self._lock:
             if self._closed:
                 return False
@@ -248,11 +254,13 @@ class Marks:
         """Some marks are not on disk yet."""
         return bool(self._pending)
 
-    def submit(self, changes: list[Change], *, undoable: bool = True, before: list[Change] | None = None) -> str | None:
+    def submit(self, changes: list[Change], *, undoable: bool = True, before: list[Change] | None = None,
+               via: Applier | None = None) -> str | None:
         """Queue `changes` for the writer; returns why not, or None.
 
         With `undoable`, once written the changes can be taken back by `undo`. Tags and notes
         have no row flags: their undo needs `before` (the values to restore), else there is none.
+        `via` applies them instead of the store (it may replace `changes` by what it wrote).
         """
         if not changes or self.writer.closed:
             return "closed" if changes else None
@@ -263,7 +271,7 @@ class Marks:
         undo = UndoStep(before, describe(changes)) if undoable and before is not None else None
         self._ticket += 1
         ticket = self._ticket
-        if not self.writer.submit(self.store, changes, undo, ticket):
+        if not self.writer.submit(via or self.store, changes, undo, ticket):
             return "closed"
         for key, field, value in changes:
             self._pending[(key, field)] = (ticket, value)

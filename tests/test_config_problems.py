@@ -57,8 +57,9 @@ def test_key_names() -> None:
 
 
 def test_remapping_to_a_free_key_and_swapping_keys_are_no_conflict(tmp_path: Path) -> None:
-    # j freed in every context where it is a key (the list, the pane, the navigator), then taken
-    remaps = {"app.quit": "Q", "list.down": "J", "pane.down": "J", "navigator.down": "J", "app.undo": "j"}
+    # j freed in every context where it is a key (the list, the pane, the navigator, History), then taken
+    remaps = {"app.quit": "Q", "list.down": "J", "pane.down": "J", "navigator.down": "J", "history.down": "J",
+              "app.undo": "j"}
     path = write(tmp_path / "config.toml", "[keys]\n" + "".join(f'"{k}" = "{v}"\n' for k, v in remaps.items()))
     keymap, problems = check_keys(load_config(path)[0])
     assert problems == [] and keymap == remaps

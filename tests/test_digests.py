@@ -8,7 +8,7 @@ from typing import NamedTuple
 import pytest
 
 from reader import digests as dg
-from reader.digests import ALL, SEARCHES, STARRED, LastView, Navigator, day_view, digest_view
+from reader.digests import ALL, HISTORY, SEARCHES, STARRED, LastView, Navigator, day_view, digest_view
 from reader.library import load
 
 SEED = Path(__file__).resolve().parent.parent / "sample_digests"
@@ -51,12 +51,13 @@ def test_rows_all_starred_searches_then_days_newest_first() -> None:
     nav, _ = make()
     rows = nav.rows(expanded=["2019-07-09"])
     assert [(r.label, r.depth, r.unread, r.total) for r in rows] == [
-        ("All", 0, 5, 5), ("Starred", 0, 0, 0), ("Searches", 0, 1, 1),
+        ("All", 0, 5, 5), ("Starred", 0, 0, 0), ("Searches", 0, 1, 1), ("History", 0, 0, 0),
         ("2019-07-09", 0, 3, 3), ("cs.CV", 1, 2, 2), ("cs.LG", 1, 2, 2),
         ("2019-07-08", 0, 2, 2),
     ]
-    assert rows[3].expandable and rows[3].expanded and not rows[6].expanded
-    assert [r.label for r in nav.rows()] == ["All", "Starred", "Searches", "2019-07-09", "2019-07-08"]
+    assert rows[4].expandable and rows[4].expanded and not rows[7].expanded
+    assert not rows[3].counted and all(r.counted for r in rows if r.label != "History")
+    assert [r.label for r in nav.rows()] == ["All", "Starred", "Searches", "History", "2019-07-09", "2019-07-08"]
 
 
 def test_cross_listed_paper_counts_in_each_digest_and_shares_its_state() -> None:
@@ -106,6 +107,9 @@ def test_step_moves_through_expanded_rows_and_clamps() -> None:
     assert nav.step(digest_view("2019-07-09", "cs.LG"), 1, expanded) == day_view("2019-07-08")
     assert nav.step(day_view("2019-07-08"), 1, expanded) == day_view("2019-07-08")
     assert nav.step(ALL, -1) == ALL
+    # History holds events, not papers: `[` and `]` step over it.
+    assert nav.step(day_view("2019-07-09"), -1) == SEARCHES and nav.step(SEARCHES, 1) == day_view("2019-07-09")
+    assert nav.has(HISTORY) and nav.keys(HISTORY) == [] and nav.label(HISTORY) == "History"
 
 
 def test_undated_papers_are_never_the_newest_digest() -> None:

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from reader import __version__
 from reader.cli import main
 from reader.config import load_config, save_config
+from reader.library import load
 from reader.fetch import (
     FeedError,
     Fetcher,
@@ -69,6 +70,8 @@ class Reply:
     """Send only this many bytes of the body, then close (a truncated transfer)."""
     hang: bool = False
     """Send nothing until the test ends (slower than any timeout)."""
+    gate: threading.Event | None = None
+    """Answer only once the test sets this event (to watch a fetch in progress)."""
 
 
 class Server:
@@ -88,6 +91,8 @@ class Server:
                 if reply.hang:
                     server.release.wait(20)
                     return
+                if reply.gate is not None:
+                    reply.gate.wait(120)
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -182,6 +187,18 @@ def test_a_normal_day_is_saved_unchanged_dated_by_the_feed(server: Server, libra
     (path, headers), = server.requests
     assert path == "/rss/quant-ph"
     assert headers["User-Agent"].startswith(f"arxiv-digest-reader/{__version__} ")
+
+
+def test_the_file_is_named_by_the_day_the_app_shows(server: Server, library: Path) -> None:
+    """The legacy RDF feed of math is stamped 2012-09-12T20:30:00-05:00: announced that evening,
+    US Eastern, it is the listing of 2012-09-13, the day the reader gives its digest. The file's
+    name must say the same day (it once said 2012-09-12, the stamp's local date)."""
+    rdf = (REAL / "arxiv-rss1-math-2012-09-12.rdf").read_bytes()
+    server.route("/rss/math", Reply(body=rdf, headers={"Content-Type": "application/rdf+xml"}))
+    outcome = fetch_category(make_fetcher(server, FakeClock()), library, "math")
+    assert files(library) == {"2012-09-13-math.xml": rdf}
+    assert outcome.line == f"math: saved {library / '2012-09-13-math.xml'} (126 entries)"
+    assert {(d.date, d.category) for d in load([str(library)]).digests} == {("2012-09-13", "math")}
 
 
 def test_the_same_day_again_is_unchanged_and_a_changed_feed_replaces_the_file(server: Server, library: Path) -> None:

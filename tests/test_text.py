@@ -380,7 +380,8 @@ def test_sanitize_is_safe_idempotent_and_only_deletes(raw):
 
 PLAIN = st.text(
     st.characters(
-        blacklist_characters="<&$\\^",
+        # VS16 (U+FE0F) is dropped on purpose: terminals and Rich disagree on its width.
+        blacklist_characters="<&$\\^\ufe0f",
         blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"),
     )
     | st.just(" ")

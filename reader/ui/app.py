@@ -31,7 +31,7 @@ from ..gc_policy import IdleCollector
 from ..library import ParseCache, default_cache_dir
 from ..session import Reread, Session
 from ..text import sanitize
-from . import keep_wiring, smart_wiring
+from . import history_wiring, keep_wiring, smart_wiring
 from .abstract_pane import AbstractPane
 from .actions import EverydayActions
 from .paper_actions import PaperActions
@@ -184,7 +184,7 @@ class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions
         session.load(opened.prepared, opened.library)
         self.load_seconds = opened.seconds
         plist = self.paper_list
-        plist.empty_message = "No papers match the filter." if session.papers else "No papers in these digests."
+        plist.empty_message = self.live.empty_message(opened.total)
         plist.set_papers(session.papers, session.titles)
         self.live.shown = (opened.done, opened.total)
         self.open_first_view()
@@ -371,6 +371,8 @@ class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions
             return False  # the key types into the filter bar; the footer shows the filter's keys
         if action in ("switch_pane", "focus_filter") and self.screen is not self.screen_stack[0]:
             return False
+        if history_wiring.blocks(self, action):
+            return False  # History is shown: no paper list for the paper keys to act on
         # In the filter bar "/" is just a character of the query (id:cs/0601001).
         return not (action == "focus_filter" and isinstance(self.focused, FilterBar))
 

@@ -29,7 +29,8 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="Previous unread paper"),
     Binding("A", "mark_all", "All read", show=False, id="app.mark_all",
             tooltip="Mark every shown paper read (asks first)"),
-    Binding("u", "undo", "Undo", show=False, id="app.undo", tooltip="Undo the last marking"),
+    Binding("u", "undo", "Undo", show=False, id="app.undo",
+            tooltip="Undo the last marking (in the History row: the event under the cursor)"),
     Binding("o", "open_pdf", "Open PDF", id="app.open_pdf", tooltip="Open the PDF in the browser"),
     Binding("y", "copy_url", "Copy URL", id="app.copy_url", tooltip="Copy the abstract page URL (OSC 52)"),
     Binding("S", "toggle_rank", "Rank", show=False, id="app.toggle_rank",
@@ -56,7 +57,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("D", "overview", "Overview", show=False, id="app.overview",
             tooltip="Papers per day (60 days) and unread per category"),
     Binding("E", "export", "Export", show=False, id="app.export",
-            tooltip="Export the shown or the starred papers to a file"),
+            tooltip="Export the selection, the shown or the starred papers to a file"),
     *[Binding(str(n), f"saved_query({n})", f"Query {n}", show=False, id=f"app.query_{n}")
       for n in range(1, 10)],
     # Keeping and handing off (issues 18, 19): with a selection, m, s, A, t and Y act on it.

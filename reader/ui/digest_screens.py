@@ -58,9 +58,15 @@ class OverviewScreen(ModalScreen[None]):
             yield Static(self._content, markup=False, id="overview")
 
 
+def selected_text(count: int) -> str:
+    """How the export dialog and its result name a selection: ``3 selected papers``."""
+    return f"{count:,} selected paper{'s' * (count != 1)}"
+
+
 class ExportScreen(ModalScreen[tuple[str, str, Path] | None]):
-    """What to export (the shown papers or the starred ones), the format and the file: dismissed
-    with ``(what, format, path)``, or None when cancelled. Enter in the path field exports."""
+    """What to export (the selected papers when there is a selection, the shown papers or the
+    starred ones), the format and the file: dismissed with ``(what, format, path)``, or None when
+    cancelled. Enter in the path field exports."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel", id="export.cancel")]
 
@@ -76,11 +82,11 @@ class ExportScreen(ModalScreen[tuple[str, str, Path] | None]):
     ExportScreen Button { margin: 1 1 0 0; }
     """
 
-    def __init__(self, shown: int, starred: int, export_dir: Path | None) -> None:
+    def __init__(self, shown: int, starred: int, export_dir: Path | None, selected: int = 0) -> None:
         super().__init__()
-        self.counts = {"shown": shown, "starred": starred}
+        self.counts = {"shown": shown, "starred": starred, "selected": selected}
         self.export_dir = export_dir
-        self.what = "shown"
+        self.what = "selected" if selected else "shown"
         self.format = FORMATS[0]
         self._proposed = proposed_path(self.format, export_dir)
 
@@ -89,7 +95,10 @@ class ExportScreen(ModalScreen[tuple[str, str, Path] | None]):
             yield Static(Content.styled("Export", "bold $text-accent"))
             with Horizontal():
                 with RadioSet(id="export-what"):
-                    yield RadioButton(f"shown papers ({self.counts['shown']:,})", value=True, id="what-shown")
+                    if self.counts["selected"]:  # a selection: E exports it unless told otherwise
+                        yield RadioButton(selected_text(self.counts["selected"]), value=True, id="what-selected")
+                    yield RadioButton(f"shown papers ({self.counts['shown']:,})", value=self.what == "shown",
+                                      id="what-shown")
                     yield RadioButton(f"starred papers ({self.counts['starred']:,})", id="what-starred")
                 with RadioSet(id="export-format"):
                     for i, fmt in enumerate(FORMATS):

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..fetch import Outcome
     from ..session import Session
     from .dwell import Dwell
+    from .live import LiveLibrary
     from .paper_list import PaperList
 
     _Base = App[int]
@@ -71,6 +72,7 @@ class HandoffActions(_Base):
         paper_list: PaperList
         config: Config
         dwell: Dwell
+        live: LiveLibrary
 
         def say(self, message: str, severity: SeverityLevel = "information") -> None: ...
         def _update_status(self) -> None: ...
@@ -239,7 +241,11 @@ class HandoffActions(_Base):
                 self.post_message(FetchProgress(outcome, len(done), len(categories)))
 
             try:
-                self.post_message(FetchDone(fetch_all(fetcher, library, categories, report)))
+                outcomes = fetch_all(fetcher, library, categories, report)
+                watcher = self.live.watcher
+                if watcher is not None and any(o.status in ("saved", "updated") for o in outcomes):
+                    watcher.poll()  # the new digests show now rather than at the next poll
+                self.post_message(FetchDone(outcomes))
             except Exception as err:  # never a traceback: say it in the status line
                 self.post_message(FetchDone(done, str(err) or err.__class__.__name__))
 
@@ -263,5 +269,9 @@ class HandoffActions(_Base):
         if message.error is not None:
             summary += f"; stopped: {message.error}"
             counts["failed"] = 1
+        library = self.config.library
+        if library is not None and (counts.get("saved") or counts.get("updated")) and not self.live.shows(library):
+            self.say(f"R fetched into {library}, which this window does not show; "
+                     "arxiv-reader with no PATH opens it.", "warning")
         self.say(f"Fetch done: {summary}.", "error" if counts.get("failed") else "information")
         self._update_status()

@@ -69,6 +69,7 @@ class LiveLibrary:
         app, session, plist = self.app, self.app.session, self.app.paper_list
         self.shown = (opened.done, opened.total)
         keep = session.swap_rows(opened.prepared, opened.library, plist.selected)
+        plist.empty_message = self.empty_message(opened.total)
         plist.swap_papers(session.papers, session.titles, session.rows, keep)
         nav = session.navigation
         app.navigator_panel.set_navigator(nav.navigator if nav is not None else None)
@@ -85,6 +86,23 @@ class LiveLibrary:
             app._start_filter(text)  # over the new rows; meanwhile the old matches stay
         else:
             app._update_status()
+
+    def shows(self, folder: Path) -> bool:
+        """Whether the app shows `folder` (and so is watching it): the configured library may not be."""
+        return folder.expanduser().resolve() in {Path(p).expanduser().resolve() for p in self.app.paths}
+
+    def empty_message(self, files: int) -> str:
+        """What the list says when it shows no paper: no match, no papers, or an empty library
+        (where `R` would fetch, if the library shown is the configured one)."""
+        app = self.app
+        if app.session.papers:
+            return "No papers match the filter."
+        if files:
+            return "No papers in these digests."
+        config = app.config
+        if config.library is not None and self.shows(config.library) and config.categories:
+            return f"The library is empty. R fetches {', '.join(config.categories)} into it."
+        return "The library is empty: add digests, or set categories and press R."
 
     def watch(self) -> None:
         """Start polling (once everything is loaded)."""

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any, cast
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..digests import STARRED, LastView, load_last_view, newest_marker, opening, save_last_view
+from ..digests import HISTORY, STARRED, LastView, load_last_view, newest_marker, opening, save_last_view
 from ..export import export_text
 from ..model import Paper
+from . import history_wiring
 from .navigator import NavigatorPanel
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .filter_bar import FilterBar
     from .paper_list import PaperList
     from .live import LiveLibrary
+    from .history_list import HistoryList
 
 AUTO_NAVIGATOR_WIDTH = 140
 """With ``navigator = "auto"`` the navigator is shown at start on terminals at least this wide."""
@@ -52,6 +54,7 @@ class NavigationActions:
         abstract_pane: AbstractPane
         filter_bar: FilterBar
         navigator_panel: NavigatorPanel
+        history_list: HistoryList
         live: LiveLibrary
         focused: Widget | None
         dwell: Dwell
@@ -65,6 +68,7 @@ class NavigationActions:
         def _focus_now(self, widget: FilterBar | PaperList | AbstractPane) -> None: ...
         def _start_filter(self, text: str) -> None: ...
         def _update_status(self) -> None: ...
+        def _show_selected(self) -> None: ...
 
     @property
     def library_hint(self) -> str:
@@ -84,10 +88,13 @@ class NavigationActions:
     def setup_navigator(self, width: int) -> None:
         """On mount: the navigator shown or not (config `navigator`), the configured theme."""
         self.navigator_panel.display = self.navigator_shown_at_start(width)
+        history_wiring.mount(self)  # type: ignore[arg-type]  # the History row's list, hidden
         self.apply_theme()
 
     def view_status(self) -> dict[str, Any]:
         """The status bar's view, position and library hint (`StatusBar.show` keywords)."""
+        if history_wiring.shown(self):  # type: ignore[arg-type]
+            return history_wiring.status(self)  # type: ignore[arg-type]
         plist = self.paper_list
         return {"view": self.session.view.label, "position": plist.cursor + 1 if plist.rows else 0,
                 "hint": self.library_hint}
@@ -113,6 +120,10 @@ class NavigationActions:
     def show_view(self, view: str, cursor_key: str | None = None) -> None:
         """Show a navigator view, cursor on `cursor_key` when it is there, else on the view's
         first unread paper (else its first); the filter is applied again within the view."""
+        if view == HISTORY:  # events, not papers (reader/ui/history_wiring.py)
+            history_wiring.show(self)  # type: ignore[arg-type]
+            return
+        history_wiring.hide(self)  # type: ignore[arg-type]
         session = self.session
         session.show(view)
         self.navigator_panel.show_current(session.view.id)
@@ -179,10 +190,12 @@ class NavigationActions:
         """After marks changed: the rows' counts (the session already updated them)."""
         if self.navigator_panel.display:
             self.navigator_panel.refresh_counts()
+        history_wiring.marks_changed(self)  # type: ignore[arg-type]
 
     def on_navigator_panel_chosen(self, message: NavigatorPanel.Chosen) -> None:
         self.show_view(message.view)
-        self._focus_now(self.paper_list)
+        if message.view != HISTORY:  # History focuses its own list
+            self._focus_now(self.paper_list)
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -190,7 +203,7 @@ class NavigationActions:
         panel = self.navigator_panel
         if panel.display and self.focused is panel:
             panel.display = False
-            self._focus_now(self.paper_list)
+            self.screen.set_focus(history_wiring.list_widget(self))  # type: ignore[arg-type]
             return
         panel.display = True
         panel.refresh_counts()
@@ -217,11 +230,13 @@ class NavigationActions:
     def action_switch_pane(self, step: int = 1) -> None:
         """Tab: navigator (when shown), list, pane, round."""
         order: list[Widget] = [self.paper_list, self.abstract_pane]
+        if history_wiring.shown(self):  # type: ignore[arg-type]
+            order = [self.history_list]
         if self.navigator_panel.display:
             order.insert(0, self.navigator_panel)
         here = order.index(self.focused) if self.focused in order else -1
         target = order[(here + step) % len(order)]
-        if isinstance(target, NavigatorPanel):
+        if isinstance(target, NavigatorPanel) or target is getattr(self, "history_list", None):
             target.focus()
         else:
             self._focus_now(target)  # type: ignore[arg-type]
@@ -244,8 +259,14 @@ class NavigationActions:
             self.say("The library is still loading.")
             return
         starred = nav.rows(STARRED) or []
-        cast("App[Any]", self).push_screen(ExportScreen(len(self.session.rows), len(starred), self.config.export_dir),
+        cast("App[Any]", self).push_screen(ExportScreen(len(self.session.rows), len(starred), self.config.export_dir,
+                                                        len(self._selected_papers())),
                          self._export_chosen)
+
+    def _selected_papers(self) -> list[Paper]:
+        """The selection's papers that are loaded, in the order they were selected (for `E`)."""
+        session = self.session
+        return [p for k in session.selection.keys if (p := session.paper_of(k)) is not None]
 
     def _export_chosen(self, choice: tuple[str, str, Path] | None) -> None:
         nav = self.session.navigation
@@ -253,6 +274,9 @@ class NavigationActions:
             return
         what, fmt, path = choice
         session = self.session
+        if what == "selected":
+            self.say(*write_export(session, self._selected_papers(), fmt, path, "selected "))
+            return
         rows = session.rows if what == "shown" else (nav.rows(STARRED) or [])
         self.say(*write_export(session, [session.papers[i] for i in rows], fmt, path))
 
@@ -270,8 +294,9 @@ class NavigationActions:
             self.config_warnings.append(f"{where}: theme: unknown theme {name!r}; the default is kept")
 
 
-def write_export(session: Session, papers: Sequence[Paper], fmt: str, path: Path) -> tuple[str, SeverityLevel]:
-    """Write `papers` in `fmt` to `path`; what to tell the user."""
+def write_export(session: Session, papers: Sequence[Paper], fmt: str, path: Path,
+                 which: str = "") -> tuple[str, SeverityLevel]:
+    """Write `papers` in `fmt` to `path`; what to tell the user (`which`: "selected " names them so)."""
     if not papers:
         return "Nothing to export.", "warning"
     confirmed = session.marks.confirmed
@@ -284,4 +309,4 @@ def write_export(session: Session, papers: Sequence[Paper], fmt: str, path: Path
     except OSError as err:
         return f"Cannot export to {path}: {err.strerror or err}", "error"
     noun = "paper" if len(papers) == 1 else "papers"
-    return f"Exported {len(papers):,} {noun} to {path.resolve()}", "information"
+    return f"Exported {len(papers):,} {which}{noun} to {path.resolve()}", "information"

@@ -180,7 +180,7 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
                 style += self._style("navigator--cursor" if self.has_focus else "navigator--cursor-blurred")
             label = set_cell_size(" " + row.label, max(width, 0))
             return Strip([Segment(label, style + self._style("navigator--header"))]).adjust_cell_length(width, style)
-        if row.unread == 0:
+        if row.unread == 0 and row.counted:
             style += self._style("navigator--empty")
         if row.view == self.current:
             style += self._style("navigator--current")
@@ -188,7 +188,7 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
             style += self._style("navigator--cursor" if self.has_focus else "navigator--cursor-blurred")
         marker = "▾" if row.expanded else "▸" if row.expandable else " "
         head = ("▶" if row.view == self.current else " ") + "  " * row.depth + marker + " "
-        count = f" {row.unread:,}/{row.total:,}"
+        count = f" {row.unread:,}/{row.total:,}" if row.counted else ""
         label = set_cell_size(row.label, max(width - len(head) - len(count), 0))
         segments = [Segment(head + label, style), Segment(count, style + self._style("navigator--count"))]
         return Strip(segments).adjust_cell_length(width, style)
