@@ -144,6 +144,7 @@ class Navigator:
         self._total = [0] * len(self._names)
         self._unread = [0] * len(self._names)
         self._flags: dict[str, tuple[bool, bool]] = {}
+        self._hidden: set[str] = set()
         self._starred_total = 0
         self._starred_unread = 0
         for key in self._order:
@@ -209,6 +210,8 @@ class Navigator:
         if new == old:
             return False
         self._flags[key] = new
+        if key in self._hidden:  # counted nowhere while a hide rule hides it
+            return False
         (was_read, was_starred), (read, starred) = old, new
         if was_read != read:
             delta = 1 if was_read else -1
@@ -221,6 +224,36 @@ class Navigator:
             self._starred_total += 1
             self._starred_unread += not read
         return True
+
+    def set_hidden(self, keys: Collection[str]) -> bool:
+        """The papers a hide rule hides, which leave every count (DECISIONS.md, hide rules; the
+        Views rows that ask ``is:hidden`` count them themselves); True if any count changed.
+        O(papers whose hidden state changed)."""
+        new = {k for k in keys if k in self._flags}
+        old = self._hidden
+        for key in old - new:
+            self._count(key, 1)
+        for key in new - old:
+            self._count(key, -1)
+        self._hidden = new
+        return new != old
+
+    @property
+    def hidden(self) -> int:
+        """How many papers a hide rule takes out of the counts."""
+        return len(self._hidden)
+
+    def _count(self, key: str, sign: int) -> None:
+        """Add (+1) or take out (-1) one paper's part of every count."""
+        read, starred = self._flags[key]
+        for g in self._member[key]:
+            self._total[g] += sign
+            if not read:
+                self._unread[g] += sign
+        if starred:
+            self._starred_total += sign
+            if not read:
+                self._starred_unread += sign
 
     def update_many(self, keys: Iterable[str] | None) -> bool:
         """Recount these papers (None: every paper, after marks were re-read from the store)."""

@@ -434,6 +434,21 @@ class Session:
         if keys and recount and self.navigation is not None:
             self.navigation.update(keys)
 
+    def apply_hidden(self) -> bool:
+        """Papers a hide rule hides leave the navigator's counts (call once the rules' answers
+        are set); True if a count changed."""
+        nav, matches = self.navigation, self.keep.matches
+        if nav is None:
+            return False
+        hidden: set[str] = set()
+        if matches is not None and self.keep.rules.hide and matches.n == len(self.keys):
+            mask, keys = matches.hidden, self.keys
+            i = mask.find(1)
+            while i >= 0:
+                hidden.add(keys[i])
+                i = mask.find(1, i + 1)
+        return nav.navigator.set_hidden(hidden)
+
     def smart_rows(self, corpus: Any, views: Sequence[SmartView]) -> tuple[SmartRows, int, int] | None:
         """In a worker: the Views, Tags and Updated rows over `corpus`, with the generation and
         marks version they were built at (for `attach_smart_rows`); None before a load."""

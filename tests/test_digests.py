@@ -237,3 +237,21 @@ def test_raw_listings_count_a_paper_in_every_digest_it_was_listed_in(tmp_path: P
     # merged papers sit at their newest listing: same-day cross-lists of that day are expanded
     merged = list(dg.listings_of(lib.papers, lambda p: p.categories, [(d.date, d.category) for d in lib.digests]))
     assert sorted((p.date, p.category) for p in merged if p.key == "1907.00001") == [("2019-07-10", "cs.RO")]
+
+
+def test_hidden_papers_leave_every_count_and_come_back() -> None:
+    """DECISIONS.md: a hide rule takes its papers out of the navigator's counts; marks made
+    while hidden count once the paper shows again."""
+    nav, flags = make()
+    flags.starred.add("a")
+    nav.update("a")
+    assert nav.set_hidden({"a", "unknown"})
+    assert nav.counts(ALL) == (4, 4) and nav.counts(STARRED) == (0, 0)
+    assert nav.counts(day_view("2019-07-09")) == (2, 2) and nav.counts(digest_view("2019-07-08", "cs.CV")) == (1, 1)
+    flags.read.add("a")
+    assert not nav.update("a")  # hidden: no count moves
+    assert nav.counts(ALL) == (4, 4)
+    assert nav.set_hidden(set())
+    assert nav.counts(ALL) == (4, 5) and nav.counts(STARRED) == (0, 1)
+    assert nav.counts(digest_view("2019-07-09", "cs.LG")) == (1, 2)
+    assert not nav.set_hidden(set())

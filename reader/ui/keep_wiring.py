@@ -56,6 +56,8 @@ def _apply(app: ReaderApp, corpus: Corpus, matches: RuleMatches) -> None:
     if corpus is not app.corpus or matches.n != len(app.session.papers):
         return  # a newer library is on its way
     app.session.keep.matches = matches
+    if app.session.apply_hidden():  # hidden papers leave the navigator's counts
+        app.refresh_navigator()
     reshow(app)
     smart_wiring.rules_changed(app)
 

@@ -175,6 +175,13 @@ async def test_a_hide_rule_about_marks_follows_a_mark(tmp_path: Path) -> None:
         await settle(app, pilot)
         assert "1 hidden" in app.status_bar.line.plain
         assert all(first not in line for line in list_lines(app))
+        # The hidden paper leaves the navigator's counts too (DECISIONS.md).
+        total = len(app.session.papers)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert re.search(rf"All\s+{total - 1}/{total - 1}\b", screen_text(app)), screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
         await pilot.press("slash", *"is:hidden", "enter")
         await settle(app, pilot)
         assert [app.session.papers[i].id for i in app.paper_list.rows] == [first]
