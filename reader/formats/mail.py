@@ -106,6 +106,13 @@ def _one_line(text: str) -> str:
     return text
 
 
+def _abstract_text(raw: str) -> str:
+    """An abstract's hard-wrapped lines to its text: lines joined by spaces, paragraphs (separated
+    by lines that are blank or only whitespace) by a line break."""
+    lines = raw.strip().split("\n")
+    return paragraphs(lines) if any(not x.strip() for x in lines) else one_line(raw)
+
+
 def _events(text: str) -> list[re.Match[str]]:
     """Every entry, Subject line and section separator, in order. Literal searches find the
     candidates (a regex scan of every line start costs several times more); `_EVENT_RE` checks each."""
@@ -272,7 +279,7 @@ class _Parser:
             if abs_end < 0:
                 abs_end = block.find("\n\\\\", abs_start - 1)
             raw = block[abs_start:abs_end] if abs_end >= 0 else block[abs_start:]
-            abstract = paragraphs(raw.split("\n")) if "\n\n" in raw.strip("\n") else one_line(raw)
+            abstract = _abstract_text(raw)
         replaced = meta.startswith("replaced with") or "\nreplaced with" in meta[:200]
         announce = "replace" if replaced or self.section >= 2 else "cross" if cross or self.section == 1 else "new"
         title = one_line(fields.get("title", ""))
