@@ -232,12 +232,15 @@ def test_the_fast_path_reads_most_generated_entries(monkeypatch):
 AUTHOR_CASES = ["A, B and C", "A and B", "A", "A, B, and C", "A AND B", "A And B", "A,B", "A , B", "A,  B", "A, , B",
                 "A, B,", " A", "A ", "A et al.", "A, B et al", "A; B", "A & B", "A (X), B", "Peter Bennett and Hall",
                 "A and and B", "and A", "A and", "A, and", "A.,B", "G\\\"odel, K.", "A-B C'D, E", "A\tB",
-                "A. Et Al", "Foo etal", "A, B\n  and C", "A\n B", "Zo\u00eb Li and B"]
+                "A. Et Al", "Foo etal", "A, B\n  and C", "A\n B", "Zo\u00eb Li and B", "A AND and andB", ", and and C",
+                "A, and and B", "Ferdinand and Anders"]
 
 
 def test_plain_author_lists_split_as_split_authors_splits_them():
     rng = random.Random(3)
     alphabet = "Ab ,.-andetAND;&()\t\n"
     randoms = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16))) for _ in range(20000)]
+    tokens = ["A", "Cd", "and", "AND", "And", ",", " ", ", ", " and ", "et", "al", ".", ";", "Et"]
+    randoms += ["".join(rng.choice(tokens) for _ in range(rng.randint(0, 10))) for _ in range(50000)]
     for text in AUTHOR_CASES + randoms:
         assert mail._authors(text) == split_authors(text), repr(text)

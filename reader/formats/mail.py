@@ -88,9 +88,10 @@ def _authors(text: str) -> tuple[str, ...]:
     if "\n" in text:
         text = text.replace("\n  ", " ")
     if (_ODD_AUTHOR_CHARS_RE.search(text) is None and "  " not in text and " ," not in text
-            and text.count(",") == text.count(", ") and text[:1] != " " and text[-1:] not in (" ", ",")):
-        low = text.lower()
-        if low.count(" and ") == text.count(" and ") and not low.rstrip(" .").endswith(("et al", "et.al", "et. al")):
+            and text.count(",") == text.count(", ") and text[:1] not in (" ", ",") and text[-1:] not in (" ", ",")):
+        low = text.lower()  # " AND " splits too; "and and" splits otherwise; "et al" is dropped
+        if (low.count(" and") == text.count(" and") and " and and " not in low
+                and not low.rstrip(" .").endswith(("et al", "et.al", "et. al"))):
             names = text.replace(", and ", ", ").replace(" and ", ", ").split(", ")
             if all(names):
                 return tuple(names)
