@@ -55,6 +55,7 @@ def bench_parse(root: Path, size: int, repeat: int) -> list[Row]:
             lib = load([path], cache=None)
             times[fmt].append(time.perf_counter() - t)
             assert len(lib.papers) == size and not lib.diagnostics, (fmt, len(lib.papers), lib.diagnostics[:3])
+            del lib  # not alive while the other format loads: its objects would slow the collector
     rows: list[Row] = []
     for fmt, path in paths.items():
         mb = megabytes(path, "*.md" if fmt == "markdown" else "*.txt")
