@@ -66,11 +66,12 @@ def _default_paths(paths: Sequence[str], config: Config | None) -> list[str]:
 
 def _load_library(paths: Sequence[str], config: Config | None = None) -> Library:
     """Load, and say on stderr (one line) how many files of the folders were in no known format."""
-    from .library import LibraryError, ParseCache, default_cache_dir, load, skipped_summary
+    from .library import DIGEST_PATTERNS, LibraryError, ParseCache, default_cache_dir, load, skipped_summary
 
     paths = _default_paths(paths, config)
     try:
-        lib = load(paths, cache=ParseCache(default_cache_dir()))
+        lib = load(paths, cache=ParseCache(default_cache_dir()),
+                   patterns=config.file_patterns if config is not None else DIGEST_PATTERNS)
     except LibraryError as err:
         raise UsageError(_safe(str(err))) from None
     summary = skipped_summary(lib)
@@ -474,8 +475,9 @@ def cmd_app(paths: Sequence[str]) -> int:
     from .library import LibraryError, find_digests
 
     try:
-        targets = _default_paths(paths, _load_config()[0])
-        find_digests(targets)  # fail on a missing path before the screen is taken over
+        config = _load_config()[0]
+        targets = _default_paths(paths, config)
+        find_digests(targets, config.file_patterns)  # fail on a missing path before the screen is taken over
     except LibraryError as err:
         raise UsageError(_safe(str(err))) from None
     from .ui.app import run

@@ -19,7 +19,8 @@ Textual theme name) and ``navigator`` (``"auto"``, ``"show"`` or ``"hide"``); fo
 ``categories``, ``fetch_url``, ``api_url``, ``fetch_interval_s``, ``fetch_timeout_s``, ``fetch_max_mb``
 and ``fetch_on_start``; ``osc52_max_kb`` (the most `Y` sends to the clipboard);
 ``unread_on_update`` (a bool: a read paper comes back unread when a newer version is announced);
-``sync_dir`` (the synced folder marks are shared through, ``~`` expanded; see `reader.sync`). A
+``sync_dir`` (the synced folder marks are shared through, ``~`` expanded; see `reader.sync`);
+``file_patterns`` (the file names a library folder is searched for, globs such as ``"*.md"``). A
 problem in the file is reported as ``FILE:LINE: KEY: message`` and the
 default is used for that key.
 The filter history lives in `reader.history`; its names are re-exported here for old callers.
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .history import HISTORY_LIMIT, history_path, load_history, save_history
-from .paths import NotReadable, read_regular, user_dir
+from .paths import DIGEST_PATTERNS, NotReadable, read_regular, user_dir, valid_pattern
 
 if TYPE_CHECKING:
     from tomlkit import TOMLDocument
@@ -106,6 +107,9 @@ class Config:
     """The synced folder marks are shared through (``~`` expanded); None: marks are not synced."""
     views: dict[str, str] = field(default_factory=dict)
     """``[views]``: smart views, name -> query (each parses; navigator rows with live counts)."""
+    file_patterns: tuple[str, ...] = DIGEST_PATTERNS
+    """The file names a library folder is searched for (globs matched against the name, case
+    ignored); files named explicitly are read whatever their name."""
 
     def free_slot(self) -> int | None:
         return next((n for n in range(1, 10) if n not in self.queries), None)
@@ -116,7 +120,7 @@ TOP_LEVEL_KEYS = ("dwell_seconds", "library", "browser", "theme", "navigator", "
                   "categories", "fetch_url", "api_url", "fetch_interval_s", "fetch_timeout_s", "fetch_max_mb",
                   "fetch_on_start", "osc52_max_kb",
                   "unread_on_update",
-                  "watch", "hide", "sync_dir", "views")
+                  "watch", "hide", "sync_dir", "views", "file_patterns")
 
 
 def key_line(text: str, key: str, table: str | None = None) -> int:
@@ -263,6 +267,12 @@ def _load_new_keys(data: dict[str, object], config: Config, warn: Callable[[str,
             config.unread_on_update = unread_on_update
         else:
             warn("unread_on_update", "must be true or false; using false")
+    patterns = data.get("file_patterns")
+    if patterns is not None:
+        if isinstance(patterns, list) and patterns and all(valid_pattern(p) for p in patterns):
+            config.file_patterns = tuple(dict.fromkeys(str(p) for p in patterns))
+        else:
+            warn("file_patterns", 'must be a list of file name patterns such as ["*.md", "*.txt"]; using the default')
 
 
 def _load_looks(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
@@ -354,6 +364,8 @@ def show_config(config: Config) -> str:
     lines.append("unread_on_update = true" if config.unread_on_update else "# unread_on_update = false (not set)")
     lines.append(f"sync_dir = {_toml_value(str(config.sync_dir))}" if config.sync_dir is not None
                  else "# sync_dir = (not set: marks are not shared)")
+    patterns = f"file_patterns = [{', '.join(_toml_value(p) for p in config.file_patterns)}]"
+    lines.append(patterns if config.file_patterns != DIGEST_PATTERNS else f"# {patterns} (not set)")
     lines += ["", "[queries]"]
     lines += [f"{n} = {_toml_value(q)}" for n, q in sorted(config.queries.items())]
     lines += ["", "[keys]"] + [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in sorted(config.keys.items())]

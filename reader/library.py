@@ -19,10 +19,10 @@ from pathlib import Path
 from .cache import _CACHE_VERSION, ParseCache, default_cache_dir, stamp_of
 from .formats import ParseResult, parse_bytes
 from .model import Diagnostic, Digest, Paper
-from .paths import NotReadable, read_regular, unreadable_reason
+from .paths import DIGEST_PATTERNS, NotReadable, name_matcher, read_regular, unreadable_reason
 
-__all__ = ["DIGEST_SUFFIXES", "FileLoad", "Library", "LibraryError", "ParseCache", "assemble", "bundled_samples",
-           "default_cache_dir", "find_digests", "load", "load_file", "merge_papers", "named_files",
+__all__ = ["DIGEST_PATTERNS", "DIGEST_SUFFIXES", "FileLoad", "Library", "LibraryError", "ParseCache", "assemble",
+           "bundled_samples", "default_cache_dir", "find_digests", "load", "load_file", "merge_papers", "named_files",
            "newest_first"]  # fmt: skip
 
 CacheEntry = tuple[Path, os.stat_result, ParseResult]
@@ -30,8 +30,6 @@ CacheEntry = tuple[Path, os.stat_result, ParseResult]
 FileStamp = tuple[str, "tuple[int, ...] | None"]
 """(absolute path, the cache stamp of the file as it was read, or None if it could not be)."""
 
-DIGEST_PATTERNS = ("*.md", "*.txt", "*.xml", "*.atom", "*.rss", "*.rdf", "*.eml", "*.mbox")
-"""Files a folder is searched for (the default of the future `file_patterns` config key)."""
 DIGEST_SUFFIXES = tuple(p.removeprefix("*") for p in DIGEST_PATTERNS)
 MAX_FILE_BYTES = 128 * 1024 * 1024
 """A larger file is skipped with one diagnostic: a digest is a few hundred KB, a year of them ~140 MB."""
@@ -50,8 +48,11 @@ def bundled_samples() -> Path:
     raise LibraryError("the bundled sample digests are missing from this installation")
 
 
-def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
-    """Expand files and folders (searched recursively for `DIGEST_PATTERNS`) into a sorted list."""
+def find_digests(paths: Iterable[str | os.PathLike[str]],
+                 patterns: Sequence[str] = DIGEST_PATTERNS) -> tuple[list[Path], list[Diagnostic]]:
+    """Expand files and folders (searched recursively for files whose names match `patterns`, the
+    `file_patterns` config key) into a sorted list. Files named explicitly are taken whatever their name."""
+    wanted = name_matcher(tuple(patterns))
     files: list[Path] = []
     diags: list[Diagnostic] = []
     for raw in paths:
@@ -67,7 +68,7 @@ def find_digests(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
             for root, dirs, names in os.walk(p, onerror=on_error):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found.extend(Path(root, n) for n in names
-                             if n.lower().endswith(DIGEST_SUFFIXES) and not n.startswith("."))
+                             if wanted(n) and not n.startswith("."))
             files.extend(sorted(found))
         elif os.path.lexists(p):  # a broken link or a link loop too: load_file says which
             files.append(p)
@@ -245,13 +246,15 @@ def load(
     cache: ParseCache | None = None,
     progress: Callable[[int, int], None] | None = None,
     defer_cache_writes: bool = False,
+    patterns: Sequence[str] = DIGEST_PATTERNS,
 ) -> Library:
     """Load files and folders. Raises LibraryError only for mistakes in `paths` themselves.
 
     `defer_cache_writes` leaves new cache entries in `Library.unsaved` for `save_cache()`,
-    so that the app can show the papers first and write the cache afterwards."""
+    so that the app can show the papers first and write the cache afterwards. Folders are
+    searched for files whose names match `patterns` (the `file_patterns` config key)."""
     paths = list(paths)
-    files, diags = find_digests(paths)
+    files, diags = find_digests(paths, patterns)
     named = named_files(paths)
     unsaved: list[CacheEntry] = []
     loads: list[FileLoad] = []

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .gc_policy import freeze_loaded
-from .library import (CacheEntry, FileLoad, FileStamp, Library, ParseCache, assemble, find_digests, load_file,
-                      name_date, named_files, newest_first)
+from .library import (DIGEST_PATTERNS, CacheEntry, FileLoad, FileStamp, Library, ParseCache, assemble, find_digests,
+                      load_file, name_date, named_files, newest_first)
 from .marks import MarkStore
 from .model import Diagnostic
 from .session import Prepared, Session
@@ -77,11 +77,14 @@ def open_store(store: MarkStore | None, warnings: list[str]) -> MarkStore:
 
 class LibraryFiles:
     """The digest files of a library read so far, by path; `library()` assembles them in the
-    order `find_digests` gives (the order of a plain `load`). Safe to call from several threads."""
+    order `find_digests` gives (the order of a plain `load`). Safe to call from several threads.
+    Folders are searched for files whose names match `patterns` (the `file_patterns` config key)."""
 
-    def __init__(self, paths: Sequence[str], cache: ParseCache | None) -> None:
+    def __init__(self, paths: Sequence[str], cache: ParseCache | None,
+                 patterns: Sequence[str] = DIGEST_PATTERNS) -> None:
         self.paths = list(paths)
         self.cache = cache
+        self.patterns = tuple(patterns)
         self.named = named_files(self.paths)
         self.order: list[Path] = []
         self.diagnostics: list[Diagnostic] = []
@@ -91,7 +94,7 @@ class LibraryFiles:
 
     def find(self) -> list[Path]:
         """List the files now (raises `LibraryError` for a mistake in the paths themselves)."""
-        order, diags = find_digests(self.paths)
+        order, diags = find_digests(self.paths, self.patterns)
         with self.lock:
             self.order, self.diagnostics = order, diags
         return order
@@ -189,15 +192,17 @@ def open_library(paths: Sequence[str], cache: ParseCache | None, store: MarkStor
                  progress: Callable[[int, int], object], loaded: Callable[[Opened], object],
                  corpus_ready: Callable[[Corpus], object], stop: threading.Event,
                  arrived: Callable[[Opened], object] | None = None,
-                 files: LibraryFiles | None = None, segments: SegmentStore | None = None) -> None:
+                 files: LibraryFiles | None = None, segments: SegmentStore | None = None,
+                 patterns: Sequence[str] = DIGEST_PATTERNS) -> None:
     """Load `paths` (in a worker thread), calling back as each stage is ready.
 
     `loaded` gets the newest day's digests; `arrived` each later batch (without it, everything
-    is loaded before `loaded`). Pass `files` and `segments` to keep them for live reload."""
+    is loaded before `loaded`). Pass `files` and `segments` to keep them for live reload (`files`
+    then says which file names are digests, else `patterns`)."""
     from .search.store import SegmentStore
 
     started = time.perf_counter()
-    files = files if files is not None else LibraryFiles(paths, cache)
+    files = files if files is not None else LibraryFiles(paths, cache, patterns)
     segments = segments if segments is not None else SegmentStore(cache)
     order = newest_first(files.find())
     total = len(order)

@@ -6,8 +6,12 @@ override, ``ARXIV_READER_<KIND>_DIR``, that tests, benchmarks and unusual setups
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import os
+import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import platformdirs
@@ -19,6 +23,23 @@ _PLATFORM = {
     "state": platformdirs.user_state_dir,    # filter history
     "cache": platformdirs.user_cache_dir,    # parsed digests
 }
+
+
+DIGEST_PATTERNS = ("*.md", "*.txt", "*.xml", "*.atom", "*.rss", "*.rdf", "*.eml", "*.mbox")
+"""The files a library folder is searched for: the default of the `file_patterns` config key."""
+
+
+def valid_pattern(pattern: object) -> bool:
+    """A file name pattern (``*.md``): a non-empty glob with no folder part and no NUL."""
+    return (isinstance(pattern, str) and bool(pattern.strip()) and "/" not in pattern and os.sep not in pattern
+            and "\0" not in pattern)
+
+
+@functools.lru_cache(maxsize=16)
+def name_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a file name matches any of these glob patterns (case ignored, as ``*.MD`` is Markdown too)."""
+    regex = re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)", re.IGNORECASE)
+    return lambda name: regex.match(name) is not None
 
 
 def user_dir(kind: str) -> Path:

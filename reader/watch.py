@@ -21,7 +21,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
+
+from .paths import DIGEST_PATTERNS
 
 INTERVAL = 2.0
 
@@ -33,13 +36,13 @@ def stamp_of(st: os.stat_result) -> Stamp:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
-def _default_finder(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+def _default_finder(paths: Sequence[str | os.PathLike[str]], patterns: Sequence[str] = DIGEST_PATTERNS) -> list[Path]:
     from .library import LibraryError, find_digests
 
     found: list[Path] = []
     for p in paths:  # one at a time: a folder that went away must not hide the others
         try:
-            found += find_digests([p])[0]
+            found += find_digests([p], patterns)[0]
         except LibraryError:
             continue
     return found
@@ -55,13 +58,16 @@ class LibraryWatcher:
         interval: float = INTERVAL,
         finder: Finder | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        patterns: Sequence[str] = DIGEST_PATTERNS,
     ) -> None:
+        """`patterns`: the file names that are digests (the `file_patterns` config key), for the
+        default finder."""
         self.paths = list(paths)
         self.on_changed = on_changed
         self.on_deleted = on_deleted
         self.on_error = on_error
         self.interval = interval
-        self._finder: Finder = finder or _default_finder
+        self._finder: Finder = finder or partial(_default_finder, patterns=tuple(patterns))
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -32,19 +32,20 @@ def pct(values: Sequence[float], p: float) -> float:
     return ordered[k]
 
 
-def corpus(root: Path, size: int) -> Path:
-    """A folder of `size` generated papers under `root`, made on first use."""
+def corpus(root: Path, size: int, fmt: str = "markdown") -> Path:
+    """A folder of `size` generated papers under `root`, made on first use: Markdown digests, or
+    (`fmt="mail"`) the same papers as arXiv listing e-mails."""
     from ..devtools.generate import generate
 
-    path = root / f"digests-{size}"
+    path = root / (f"digests-{size}" if fmt == "markdown" else f"digests-{size}-{fmt}")
     if not path.exists():
         days = max(1, round(size / PER_DAY))
-        generate(path, days=days, per_day=size // days)
+        generate(path, days=days, per_day=size // days, fmt=fmt)
     return path
 
 
-def megabytes(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*.md")) / 1e6
+def megabytes(path: Path, pattern: str = "*.md") -> float:
+    return sum(f.stat().st_size for f in path.rglob(pattern)) / 1e6
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 120.0) -> None:

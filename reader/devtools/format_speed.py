@@ -28,6 +28,7 @@ def measure(days: int, per_day: int, repeat: int = 3) -> dict[str, tuple[float, 
                 best[fmt] = min(best[fmt], time.perf_counter() - started)
                 if len(lib.papers) != days * per_day or lib.diagnostics:
                     raise SystemExit(f"{fmt}: {len(lib.papers)} papers, {len(lib.diagnostics)} problems")
+                del lib  # not alive while the other format loads: its objects would slow the collector
         for fmt, files in paths.items():
             out[fmt] = (best[fmt], sum(p.stat().st_size for p in files) / 1e6)
     return out

@@ -56,28 +56,62 @@ _MBOX_SPLIT_RE = re.compile(r"^From [^\n]*\n", re.MULTILINE)
 _ABS_END = "\n\\\\ ("
 _PDF = "https://arxiv.org/pdf/"
 _CONT = r"[^\n]*(?:\n[ \t][^\n]*)*"
-# The common entry in one match, abstract included: identifier, section marks, title, authors,
-# categories, comments, any other fields, then the abstract between "\\" lines (absent in most
-# replacements). An abstract line never starts with "\\", so a damaged entry cannot swallow the
-# next one: it fails to match and goes through the general path.
+# The common entry in one match: identifier, section marks, title, authors, categories, comments,
+# any other fields, then either the "\\ (" line (no abstract, most replacements) or the abstract
+# between a "\\" line and the closing "\\ (" line. The empty group marks where the abstract starts;
+# its text is sliced from a copy of the file with every line break made a space, which is what it
+# reads as when every line of it is free of whitespace at both ends (checked here, a line at a time:
+# a paragraph's indent, a blank line or a trailing space takes the general path). An abstract line
+# never starts with "\\", so a damaged entry cannot swallow the next one.
 # A new-style identifier of a real month (April 2007 on; five digits from 2015), as `parse_arxiv_id`
 # checks it; anything else takes the general path.
 _NEW_ID = (r"(07(?:0[4-9]|1[0-2])\.\d{4}|(?:0[89]|1[0-4])(?:0[1-9]|1[0-2])\.\d{4}"
            r"|(?:1[5-9]|[2-9]\d)(?:0[1-9]|1[0-2])\.\d{5})(?:v(\d+))?")
+_ENTRY_START = "\\\\\narXiv:"
 _FAST_ENTRY_RE = re.compile(
     rf"\\\\\narXiv:{_NEW_ID}( \(\*cross-listing\*\))?\n(?:Date:|(replaced) with)[^\n]*\n\n"
     rf"Title: ({_CONT})\nAuthors: ({_CONT})\nCategories: ([^\n]*)\n(?:Comments: ({_CONT})\n)?"
-    rf"(?:[A-Za-z][\w-]*: {_CONT}\n)*\\\\(?:\n((?:(?!\\\\)[^\n]*\n)*)\\\\)? \("
+    rf"(?:(?!(?i:title|authors|categories|comments):)[A-Za-z][\w-]*: {_CONT}\n)*\\\\"
+    r"(?: \(|\n  (?=\S)()[^\n]*+(?:(?<!\s)\n(?!\s|\\\\)[^\n]*+)*+(?<!\s)\n\\\\ \()"
 )
+# An author list that `split_authors` splits exactly as plain string splits do: plain ASCII letters
+# and punctuation, single spaces, ", " and lower-case " and " between names, no "et al" at its end.
+_ODD_AUTHOR_CHARS_RE = re.compile(r"[^A-Za-z .,'`\"\\^~-]")
+_new_paper = tuple.__new__
+"""`Paper` from a tuple of its fields without the generated `Paper.__new__` (a Python call per paper)."""
 _EVENT_STARTS = ("\\\\\narXiv:", "\\\\\nPaper", "Subject:", "%-%-%-%-", "%%--%%--", "%%%---%%%")
 
 
 def _authors(text: str) -> tuple[str, ...]:
-    """The listing's ``A, B and C``: the plain case at C speed, anything else by `split_authors`."""
-    if "\n" in text or "(" in text or " et" in text or ";" in text or "&" in text or ",," in text:
-        return split_authors(text)
-    names = text.replace(", and ", ", ").replace(" and ", ", ").split(", ")
-    return tuple(names) if all(names) else split_authors(text)
+    """The listing's ``A, B and C``: the plain case by string splits, anything else by `split_authors`
+    (the same names either way)."""
+    if "\n" in text:
+        text = text.replace("\n  ", " ")
+    if (_ODD_AUTHOR_CHARS_RE.search(text) is None and "  " not in text and " ," not in text
+            and text.count(",") == text.count(", ") and text[:1] not in (" ", ",") and text[-1:] not in (" ", ",")):
+        low = text.lower()  # " AND " splits too; "and and" splits otherwise; "et al" is dropped
+        if (low.count(" and") == text.count(" and") and " and and " not in low
+                and not low.rstrip(" .").endswith(("et al", "et.al", "et. al"))):
+            names = text.replace(", and ", ", ").replace(" and ", ", ").split(", ")
+            if all(names):
+                return tuple(names)
+    return split_authors(text)
+
+
+def _one_line(text: str) -> str:
+    """`one_line` of a field's text: a wrapped field's continuation indent joined at C speed."""
+    if "\n" in text:
+        text = text.replace("\n  ", " ")
+    if "  " in text or text[:1] == " " or text[-1:] == " " or not text.isprintable():
+        return one_line(text)
+    return text
+
+
+def _abstract_text(raw: str) -> str:
+    """An abstract's hard-wrapped lines to its text: lines joined by spaces, paragraphs (separated
+    by lines that are blank or only whitespace) by a line break."""
+    lines = raw.strip().split("\n")
+    return paragraphs(lines) if any(not x.strip() for x in lines) else one_line(raw)
 
 
 def _events(text: str) -> list[re.Match[str]]:
@@ -126,26 +160,38 @@ class _Parser:
         self.result.diagnostics.append(Diagnostic(self.path, line, message))
 
     def run(self, text: str, first_line: int = 1) -> None:
-        """One regex pass finds the common entries (the fast path); the text between two of them
-        (headers, section separators, irregular entries) goes through `run_events`."""
-        lineno, last, pos = first_line, 0, 0
-        count, find = text.count, text.find
-        for m in _FAST_ENTRY_RE.finditer(text):
-            start = m.start()
-            if start and text[start - 1] != "\n":
-                continue  # not at the start of a line: left in the gap for the general path
-            if start > pos and (find("\\\\", pos, start) >= 0 or find("%", pos, start) >= 0
+        """The common entries go through the fast path: a literal search finds each, one regular
+        expression reads it, and its abstract is sliced from a copy of the text with every line break
+        made a space. The text between two of them (headers, section separators, irregular entries)
+        goes through `run_events`. Lines are counted once, as the entries go by."""
+        lineno, last, pos = first_line, 0, 0  # `lineno` is the line of offset `last`
+        count, find, match = text.count, text.find, _FAST_ENTRY_RE.match
+        joined = text.replace("\n", " ")
+        start = find(_ENTRY_START)
+        while start >= 0:
+            m = match(text, start) if not start or text[start - 1] == "\n" else None
+            if m is None:  # left in the gap for the general path
+                start = find(_ENTRY_START, start + 1)
+                continue
+            # Anything between two fast entries that `run_events` must read: an entry, a section
+            # separator or a listing's Subject line (one-character searches run at memchr speed).
+            if start > pos and (find("\\", pos, start) >= 0 or find("%", pos, start) >= 0
                                 or find("Subject:", pos, start) >= 0):
-                self.run_events(text[pos:start], first_line + count("\n", 0, pos))
+                lineno += count("\n", last, pos)
+                last = pos
+                self.run_events(text[pos:start], lineno)
             lineno += count("\n", last, start)
             last = start
             if not self.started:
                 self.start(text, None, None, lineno, 0)
-            if not self.fast_entry(m, lineno + 1):
-                self.entry(m.group(), lineno + 1)
             pos = m.end()
+            abs_start = m.start(9)
+            abstract = joined[abs_start:pos - 5] if abs_start >= 0 else ""
+            if not self.fast_entry(m, abstract, lineno + 1):
+                self.entry(text[start:pos], lineno + 1)
+            start = find(_ENTRY_START, pos)
         if pos < len(text):
-            self.run_events(text[pos:], first_line + count("\n", 0, pos))
+            self.run_events(text[pos:], lineno + count("\n", last, pos))
 
     def run_events(self, text: str, first_line: int = 1) -> None:
         lineno, last = first_line, 0
@@ -188,30 +234,26 @@ class _Parser:
         self.category = category
         self.result.digests.append(Digest(self.path, category, self.date, lineno))
 
-    def fast_entry(self, m: re.Match[str], lineno: int) -> bool:
-        """A paper from a `_FAST_ENTRY_RE` match; False leaves the entry to `entry`."""
-        ident, version, cross, replaced, title, authors, cats_text, comments, abstract = m.groups()
+    def fast_entry(self, m: re.Match[str], abstract: str, lineno: int) -> bool:
+        """A paper from a `_FAST_ENTRY_RE` match and its abstract's text; False leaves the entry to `entry`."""
+        ident, version, cross, replaced, title, authors, cats_text, comments, _ = m.groups()
         announce = "replace" if replaced or self.section >= 2 else "cross" if cross or self.section == 1 else "new"
-        if abstract:
-            # Hard-wrapped lines joined; a paragraph's two-space indent goes with its line break.
-            abstract = abstract.replace("\n  ", " ").replace("\n", " ").strip()
-        if not abstract:
-            if announce != "replace":
-                return False  # reported by the general path
-            abstract = ""
-        if "\n" in title:
-            title = " ".join(title.split())
-        if not title.strip():
-            return False
+        if not abstract and announce != "replace":
+            return False  # reported by the general path
+        if not title or not title.isprintable() or "  " in title or title[:1] == " " or title[-1:] == " ":
+            title = _one_line(title)
+            if not title:
+                return False
         if comments is not None:
-            comments = (" ".join(comments.split()) if "\n" in comments else comments.strip()) or None
+            comments = _one_line(comments) or None
         cats = tuple(cats_text.split())
         category = self.category
         listed = cats + (category,) if category and category not in cats else cats
         self.number += 1
-        self.result.papers.append(Paper(
-            ident, version, title.strip(), abstract, _PDF + ident, category, self.date, self.number, self.path,
-            lineno, listed, _authors(authors), comments, announce, cats[0] if cats else category, self.date))
+        self.result.papers.append(_new_paper(Paper, (
+            ident, version, title, abstract, _PDF + ident if version is None else pdf_for(ident, version), category,
+            self.date, self.number, self.path, lineno, listed, _authors(authors), comments, announce,
+            cats[0] if cats else category, self.date)))
         return True
 
     def entry(self, block: str, lineno: int) -> None:
@@ -238,7 +280,7 @@ class _Parser:
             if abs_end < 0:
                 abs_end = block.find("\n\\\\", abs_start - 1)
             raw = block[abs_start:abs_end] if abs_end >= 0 else block[abs_start:]
-            abstract = paragraphs(raw.split("\n")) if "\n\n" in raw.strip("\n") else one_line(raw)
+            abstract = _abstract_text(raw)
         replaced = meta.startswith("replaced with") or "\nreplaced with" in meta[:200]
         announce = "replace" if replaced or self.section >= 2 else "cross" if cross or self.section == 1 else "new"
         title = one_line(fields.get("title", ""))

@@ -29,7 +29,7 @@ class LiveLibrary:
 
     def __init__(self, app: ReaderApp, cache: ParseCache | None, stop: threading.Event) -> None:
         self.app = app
-        self.files = LibraryFiles(app.paths, cache)
+        self.files = LibraryFiles(app.paths, cache, app.config.file_patterns)
         self.segments = SegmentStore(cache)
         self.stop = stop
         self.watcher: LibraryWatcher | None = None
@@ -51,7 +51,8 @@ class LiveLibrary:
         app = self.app
         # Before loading: a file that changes meanwhile is then reported by the first poll.
         self.watcher = LibraryWatcher(app.paths, on_changed=partial(self._post, deleted=False),
-                                      on_deleted=partial(self._post, deleted=True))
+                                      on_deleted=partial(self._post, deleted=True),
+                                      patterns=app.config.file_patterns)
         open_library(app.paths, self.files.cache, app.session.store, stop=self.stop,
                      progress=lambda done, total: app.post_message(Progress(done, total)),
                      loaded=lambda opened: app.post_message(Loaded(opened)),

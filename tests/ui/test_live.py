@@ -7,8 +7,10 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from reader.config import Config
 from reader.devtools.generate import generate
 from reader.library import load
+from reader.state import StateStore
 from reader.ui.app import ReaderApp
 
 from .conftest import SAMPLES, make_app, screen_text, settle, wait_ready
@@ -111,3 +113,24 @@ async def test_a_deleted_digest_disappears_and_its_marks_stay(tmp_path: Path) ->
         assert all(p.id != "1907.03739" for p in app.papers)
         assert store.is_starred("1907.03739")
         assert "-46 papers: 2019-07-09 cs.CV" in screen_text(app)
+
+
+async def test_the_configured_file_patterns_choose_what_the_app_loads_and_reloads(tmp_path: Path) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    shutil.copy(SAMPLE, folder / "x.digest")
+    generate(tmp_path / "gen", days=2, per_day=20)
+    shutil.copy(next((tmp_path / "gen").glob("*-2019-01-01.md")), folder / "skipped.md")
+    store = StateStore(tmp_path / "state")
+    store.load()
+    config = Config(dwell_seconds=0.0, path=tmp_path / "config.toml", file_patterns=("*.digest",))
+    app = ReaderApp([str(folder)], store=store, config=config, cache=None, history_file=tmp_path / "history.txt")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(app, pilot)
+        assert len(app.papers) == 46
+        shutil.copy(next((tmp_path / "gen").glob("*-2019-01-02.md")), folder / "new.md")
+        shutil.copy(next((tmp_path / "gen").glob("*-2019-01-02.md")), folder / "new.digest")
+        assert app.watcher is not None
+        app.watcher.poll()
+        await until(app, pilot, lambda: len(app.papers) == 66)
+        assert {Path(p.path).name for p in app.papers} == {"x.digest", "new.digest"}
