@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from .state import Event, StateError, StateStore
-from .state.bulk import MAX_LINE, Checked, MergeResult
+from .state.bulk import MAX_LINE, Checked, KeySet, MergeResult
 from .state.files import _bulk
 from .state.events import _event_line
 from .state.format import _parse_log_lines
@@ -322,7 +322,7 @@ class SyncFolder:
 
     # -- merging other machines' events -----------------------------------------------------
 
-    def poll(self, budget: int = POLL_BUDGET) -> set[str]:
+    def poll(self, budget: int = POLL_BUDGET) -> KeySet:
         """Merge what other machines added to their files since the last poll (at most
         `budget` bytes); returns the keys whose marks changed. Raises StateError when the
         local store cannot be written (nothing is marked as merged then)."""
@@ -339,11 +339,11 @@ class SyncFolder:
                     self._skip_merged(state, result, batch.events)
             return result.keys
 
-    def catch_up(self) -> set[str]:
+    def catch_up(self) -> KeySet:
         """`poll` until everything the other machines wrote so far is merged (at start)."""
         changed = self.poll()
         while self._more:
-            changed |= self.poll()
+            changed = changed | self.poll()
         return changed
 
     def _skip_merged(self, state: dict[str, Any], result: MergeResult, merged: Checked) -> None:

@@ -134,7 +134,7 @@ def _parse_untrusted(data: bytes, skip: bool, at_start: bool) -> tuple[Checked, 
         host = _header_host(data[:nl])
         if data.startswith(b'{"format"'):  # a header line: not an event
             pos = nl + 1
-    return parse_checked(data[pos:last + 1]), last + 1, False, host
+    return parse_checked(data, pos, last + 1), last + 1, False, host
 
 
 def _header_host(line: bytes) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from .state import StateError, StateStore
@@ -27,7 +28,7 @@ INTERVAL = 2.0
 class SyncWatcher:
     """Runs the synced folder of `store` for a running app; see the module docstring."""
 
-    def __init__(self, store: StateStore, sync_dir: Path, on_changed: Callable[[set[str]], object],
+    def __init__(self, store: StateStore, sync_dir: Path, on_changed: Callable[[AbstractSet[str]], object],
                  on_problem: Callable[[str], object], interval: float = INTERVAL) -> None:
         self.store = store
         self.sync_dir = sync_dir
@@ -67,7 +68,7 @@ class SyncWatcher:
                 self._folder.close()
                 self._folder = None
 
-    def round(self) -> set[str]:
+    def round(self) -> AbstractSet[str]:
         """Push this machine's new marks, merge the other machines'; the keys that changed."""
         with self._lock:
             if self._stop.is_set():

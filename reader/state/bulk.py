@@ -18,7 +18,8 @@ its events win. Anything else (tags, notes, escapes, damage) takes the per-line 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -91,30 +92,65 @@ class Checked:
         return out
 
 
+class KeySet(AbstractSet[str]):
+    """Keys from several lists, as one set built only when asked for more than `bool` (a
+    million-event merge need not hash a million keys again for a caller that only asks
+    whether anything changed)."""
+
+    def __init__(self, parts: Iterable[list[str]] = ()) -> None:
+        self._parts = [p for p in parts if p]
+        self._set: set[str] | None = None
+
+    def _all(self) -> set[str]:
+        if self._set is None:
+            self._set = set().union(*self._parts)
+        return self._set
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __bool__(self) -> bool:
+        return bool(self._parts)
+
+    def __or__(self, other: AbstractSet[Any]) -> KeySet:
+        if isinstance(other, KeySet):
+            return KeySet([*self._parts, *other._parts])
+        return KeySet([*self._parts, list(other)])
+
+    def __repr__(self) -> str:
+        return f"KeySet({sorted(self._all())!r})"
+
+
 @dataclass
 class MergeResult:
     """What `merge_checked` did: (key, field) entries updated, the papers whose marks changed,
     and the log span it appended, (log identity, start, end), or None if it wrote nothing."""
 
     updated: int
-    keys: set[str]
+    keys: KeySet
     span: tuple[tuple[int, int] | None, int, int] | None
 
 
 # -- parsing ------------------------------------------------------------------------------------
 
 
-def parse_checked(data: bytes) -> Checked:
-    """The valid events in the complete lines of `data` (each ending in a newline; the caller
-    cuts off a torn last line). Lines that are not valid events, headers included, are
-    skipped. Never raises on any bytes."""
+def parse_checked(data: bytes, start: int = 0, stop: int | None = None) -> Checked:
+    """The valid events in the complete lines of ``data[start:stop]`` (each ending in a newline;
+    the caller cuts off a torn last line). Lines that are not valid events, headers included,
+    are skipped. Never raises on any bytes."""
     out = Checked()
-    pos, size = 0, len(data)
+    pos, size = start, len(data) if stop is None else stop
     while pos < size:
         end = data.rfind(b"\n", pos, min(pos + BLOCK, size)) + 1 if pos + BLOCK < size else size
         if end <= pos:  # one line longer than a block
             end = data.find(b"\n", pos + BLOCK) + 1 or size
-        block = data[pos:end] if pos or end < size else data
+        block = data[pos:end] if pos or end < len(data) else data
         out.extend(_fast_block(block) or _slow_block(block))
         pos = end
     return out
@@ -135,7 +171,10 @@ def _fast_block(block: bytes) -> Checked | None:
         return None
     buf = block[len(_PREFIX):-2]
     lines, found = 0, []
-    for middle, mark in zip(_MIDDLES, _MARKS, strict=True):
+    starred, false = b'"starred"' in buf, b"false" in buf  # (fewer passes than looking for each middle)
+    for (fld, value), middle, mark in zip(_KINDS, _MIDDLES, _MARKS, strict=True):
+        if (fld == FIELDS[1] and not starred) or (not value and not false):
+            continue
         if middle in buf:
             size = len(buf)
             buf = buf.replace(middle, bytes((mark,)))
@@ -268,7 +307,7 @@ class _BulkMerge:
         with self._mutex, _bulk(n):
             self._ensure_loaded()
             if not n:
-                return MergeResult(0, set(), None)
+                return MergeResult(0, KeySet(), None)
             with self._lock.held():
                 self._sync()
                 self._upgrade_locked()
@@ -293,7 +332,7 @@ class _BulkMerge:
         wins = {fld: _flag_winners(view, fld, *columns) for fld, columns in flags.items()}
         extra_wins, versions = self._extra_winners(view, others)
         count = sum(map(len, wins.values())) + len(extra_wins) + len(versions)
-        changed: set[str] = set().union(*wins.values(), (e.key for e in extra_wins))
+        changed = KeySet([*map(list, wins.values()), [e.key for e in extra_wins]])
         updated = count - len(versions)
         if not count:
             return MergeResult(0, changed, None)

@@ -8,6 +8,7 @@ path as marks written by another process here (`ReaderApp._refreshed`).
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from ..session import Reread
@@ -24,7 +25,7 @@ def start(app: ReaderApp) -> None:
     if sync_dir is None or not isinstance(store, StateStore) or app.sync is not None:
         return
 
-    def changed(keys: set[str]) -> None:  # on the watcher's thread: the flags are computed here
+    def changed(keys: AbstractSet[str]) -> None:  # on the watcher's thread: the flags are computed here
         session = app.session
         generation = session.generation
         flags = session.marks.index.flags(session.store)
