@@ -3,7 +3,8 @@
 Each machine (each data directory) appends its own marks events to its own file in the synced
 folder, ``marks.<host-id>.log`` (past 64 MB: ``marks.<host-id>.2.log``, ``.3.log``, ...), and
 merges every other ``marks.*`` file there into its local store with the store's own conflict
-rule (`StateStore.merge`), so the result does not depend on the order files arrive in.
+rule (`StateStore.merge_checked`: parsed once, one append, the span it wrote skipped by the
+push cursor), so the result does not depend on the order files arrive in.
 
 * The local store stays the source of truth. The synced file is a second, append-only copy of
   this machine's events, written after the local ``fsync``. A failure to write it never loses

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import re
 import secrets
@@ -14,7 +13,6 @@ from typing import Any
 
 from .state import Event
 from .state.bulk import MAX_LINE, Checked, parse_checked
-from .state.keep import checked_value
 
 MARK = 64
 
@@ -100,14 +98,6 @@ def _read_file(path: Path, rec: dict[str, Any] | None,
     mark = (prev_mark + data[max(0, consumed - MARK):consumed])[-MARK:]
     new = {"ident": ident, "offset": end, "size": st.st_size, "mark": mark.hex(), "skip": skip}
     return new, events, host, max(len(data), 1)
-
-
-def _valid(e: Event) -> bool:
-    try:
-        checked_value(e.key, e.field, e.value)
-    except ValueError:
-        return False
-    return bool(e.key) and math.isfinite(e.time)
 
 
 def _is_hex(value: object) -> bool:
