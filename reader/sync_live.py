@@ -55,18 +55,24 @@ class SyncWatcher:
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the thread, then push what this machine wrote since the last round (at quit)."""
+        """Stop the thread, then push what this machine wrote since the last round (at quit).
+        A round stuck on an unresponsive folder (a hung network share) does not hold the quit
+        longer than `timeout`: the thread is a daemon, the next start catches up."""
         self._stop.set()
         self._wake.set()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
-        with self._lock:
+        if not self._lock.acquire(timeout=timeout):
+            return
+        try:
             if self._folder is not None:
-                with contextlib.suppress(SyncError):  # (caught up by the next start)
+                with contextlib.suppress(SyncError, StateError, OSError):  # (caught up by the next start)
                     self._folder.push_new_local_events()
                 self._folder.close()
                 self._folder = None
+        finally:
+            self._lock.release()
 
     def round(self) -> AbstractSet[str]:
         """Push this machine's new marks, merge the other machines'; the keys that changed."""
