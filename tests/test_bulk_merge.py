@@ -157,3 +157,28 @@ def test_a_crash_in_the_middle_of_the_merge_loses_nothing_and_is_redone(tmp_path
         assert _state(store) == expected, cut
         folder.close()
         store.close()
+
+
+def test_short_writes_of_a_multi_block_append_still_write_everything(tmp_path, monkeypatch):
+    import os
+
+    import reader.state.bulk as bulk
+
+    monkeypatch.setattr(bulk, "BLOCK", 300)
+    real_writev = os.writev
+
+    def short_writev(fd, buffers):  # at most 100 bytes a call, across buffer boundaries
+        data = b"".join(bytes(b) for b in buffers)[:100]
+        return real_writev(fd, [data])
+
+    monkeypatch.setattr(os, "writev", short_writev)
+    events = [Event(f"2401.{i:05d}", "read", True, 10.0 + i) for i in range(50)]
+    batch = parse_checked(_lines(events))
+    assert batch.bodies is not None and len(batch.bodies) > 2
+    store = StateStore(tmp_path / "s")
+    store.load()
+    result = store.merge_checked(batch)
+    assert result.span is not None and result.span[2] - result.span[1] == len(_lines(events))
+    again = StateStore(tmp_path / "s")
+    assert again.load() == []
+    assert set(again.events()) == set(events)

@@ -170,21 +170,19 @@ def _fast_block(block: bytes) -> Checked | None:
     if not block.startswith(_PREFIX) or not block.endswith(b"}\n"):
         return None
     buf = block[len(_PREFIX):-2]
-    lines, found = 0, []
     starred, false = b'"starred"' in buf, b"false" in buf  # (fewer passes than looking for each middle)
-    for (fld, value), middle, mark in zip(_KINDS, _MIDDLES, _MARKS, strict=True):
-        if (fld == FIELDS[1] and not starred) or (not value and not false):
-            continue
-        if middle in buf:
-            size = len(buf)
-            buf = buf.replace(middle, bytes((mark,)))
-            lines += (size - len(buf)) // (len(middle) - 1)
-            found.append(mark)
+    found = [mark for (fld, value), middle, mark in zip(_KINDS, _MIDDLES, _MARKS, strict=True)
+             if (starred or fld != FIELDS[1]) and (false or value) and middle in buf]
+    lines = 0
+    for mark in found:  # one kind (the usual case): straight to the separator
+        size, middle = len(buf), _MIDDLES[mark - 1]
+        buf = buf.replace(middle, _SEP if len(found) == 1 else bytes((mark,)))
+        lines += (size - len(buf)) // (len(middle) - 1)
     size = len(buf)
     buf = buf.replace(_NEXT, _SEP)
     if lines != n or size - len(buf) != (n - 1) * (len(_NEXT) - 1):
         return None
-    parts = buf.translate(_TO_SEP).split(_SEP)  # key, time, key, time, ...
+    parts = (buf if len(found) == 1 else buf.translate(_TO_SEP)).split(_SEP)  # key, time, key, time, ...
     times_b = parts[1::2]
     if not _json_numbers(b"\n" + b"\n".join(times_b) + b"\n"):
         return None
@@ -298,7 +296,9 @@ class _BulkMerge:
         def _ensure_loaded(self) -> None: ...
         def _sync(self) -> int: ...
         def _upgrade_locked(self) -> None: ...
-        def _write_locked(self, data: bytes, count: int) -> int: ...
+        def _write_locked(self, data: bytes | list[bytes], count: int) -> int: ...
+
+        _offset: int
 
     def merge_checked(self, batch: Checked) -> MergeResult:
         """Merge already checked events (`parse_checked`, `Checked.of`) by the conflict rule,
@@ -336,8 +336,9 @@ class _BulkMerge:
         updated = count - len(versions)
         if not count:
             return MergeResult(0, changed, None)
+        data: bytes | list[bytes]
         if count == len(batch) and batch.bodies is not None:
-            data = b"".join(batch.bodies)
+            data = batch.bodies
         else:
             lines = [_event_line(k, fld, v, t) for fld, best in wins.items() for k, (t, v) in best.items()]
             lines += [_event_line(e.key, e.field, e.value, e.time) for e in extra_wins + versions]
@@ -351,7 +352,7 @@ class _BulkMerge:
         for e in extra_wins + versions:
             view.offer_extra(e.key, e.field, e.time, e.value)
         view.length = None
-        return MergeResult(updated, changed, (self._log_ident, start, start + len(data)))
+        return MergeResult(updated, changed, (self._log_ident, start, self._offset))
 
     def _extra_winners(self, view: _View, events: list[Event]) -> tuple[list[Event], list[Event]]:
         """Tags and notes, as `merge` does: the winners, and the note versions not known yet."""

@@ -386,25 +386,32 @@ class StateStore(_Keep, _BulkMerge):
         self._write_locked(data, len(events))
         self._remember(events, batch)
 
-    def _write_locked(self, data: bytes, count: int) -> int:
-        """Append `data` (`count` events) to the log in one write and `fsync`; returns the offset
-        it starts at. On failure nothing of it stays and StateError is raised."""
+    def _write_locked(self, data: bytes | list[bytes], count: int) -> int:
+        """Append `data` (`count` events; a list: its concatenation, not made) and `fsync`; returns
+        the offset it starts at. On failure nothing of it stays and StateError is raised."""
+        chunks = [data] if isinstance(data, bytes) else data
         fd = self._writable_log_locked()
         start = self._offset
         try:
             if os.fstat(fd).st_size > start:
                 # After catching up, only a torn line (a write never acknowledged) can be there.
                 os.ftruncate(fd, start)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            views = [memoryview(c) for c in chunks if c]
+            while views:
+                done = os.write(fd, views[0]) if len(views) == 1 else os.writev(fd, views[:512])
+                while done:
+                    if done < len(views[0]):
+                        views[0], done = views[0][done:], 0
+                    else:
+                        done -= len(views.pop(0))
             os.fsync(fd)
         except OSError as err:
             with suppress(OSError):  # leave no trace of a batch we report as failed
                 os.ftruncate(fd, start)
             raise StateError(f"cannot write marks to {self.log_path}: {_why(err)}") from None
-        self._offset += len(data)
-        self._tail_mark = (self._tail_mark + data)[-_MARK:]
+        for chunk in chunks:
+            self._offset += len(chunk)
+            self._tail_mark = (self._tail_mark + chunk[-_MARK:])[-_MARK:]
         self._log_events += count
         return start
 
