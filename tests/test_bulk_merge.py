@@ -182,3 +182,13 @@ def test_short_writes_of_a_multi_block_append_still_write_everything(tmp_path, m
     again = StateStore(tmp_path / "s")
     assert again.load() == []
     assert set(again.events()) == set(events)
+
+
+def test_a_merge_s_keys_behave_as_a_set():
+    from reader.state.bulk import KeySet
+
+    keys = KeySet([["a", "b"], ["b", "c"]])
+    assert keys == {"a", "b", "c"} and len(keys) == 3 and "c" in keys and "d" not in keys
+    assert {"d"} | keys == {"a", "b", "c", "d"} and keys | {"d"} == {"a", "b", "c", "d"}
+    assert keys & {"a", "z"} == {"a"} and keys - {"a"} == {"b", "c"}
+    assert not KeySet() and not KeySet([[]]) and KeySet() == set()

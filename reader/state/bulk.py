@@ -118,6 +118,10 @@ class KeySet(AbstractSet[str]):
     def __bool__(self) -> bool:
         return bool(self._parts)
 
+    @classmethod
+    def _from_iterable(cls, it: Iterable[Any]) -> KeySet:  # type: ignore[override]  # (for &, -, ^)
+        return cls([list(it)])
+
     def __or__(self, other: AbstractSet[Any]) -> KeySet:
         if isinstance(other, KeySet):
             return KeySet([*self._parts, *other._parts])
