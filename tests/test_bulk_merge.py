@@ -192,3 +192,14 @@ def test_a_merge_s_keys_behave_as_a_set():
     assert {"d"} | keys == {"a", "b", "c", "d"} and keys | {"d"} == {"a", "b", "c", "d"}
     assert keys & {"a", "z"} == {"a"} and keys - {"a"} == {"b", "c"}
     assert not KeySet() and not KeySet([[]]) and KeySet() == set()
+
+
+def test_nothing_past_the_end_given_is_read(monkeypatch):
+    import reader.state.bulk as bulk
+
+    monkeypatch.setattr(bulk, "BLOCK", 64)
+    long_line = b'{"id": "' + b"x" * 200 + b'", "field": "read", "value": true, "time": 3}\n'
+    data = _GOOD + long_line + _GOOD.replace(b"00001", b"00009")
+    got = parse_checked(data, 0, len(_GOOD) + len(long_line))
+    assert [e.key for e in got.events()] == ["2401.00001", "x" * 200]
+    assert [e.key for e in parse_checked(data, len(_GOOD)).events()] == ["x" * 200, "2401.00009"]
