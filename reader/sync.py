@@ -3,7 +3,8 @@
 Each machine (each data directory) appends its own marks events to its own file in the synced
 folder, ``marks.<host-id>.log`` (past 64 MB: ``marks.<host-id>.2.log``, ``.3.log``, ...), and
 merges every other ``marks.*`` file there into its local store with the store's own conflict
-rule (`StateStore.merge`), so the result does not depend on the order files arrive in.
+rule (`StateStore.merge_checked`: parsed once, one append, the span it wrote skipped by the
+push cursor), so the result does not depend on the order files arrive in.
 
 * The local store stays the source of truth. The synced file is a second, append-only copy of
   this machine's events, written after the local ``fsync``. A failure to write it never loses
@@ -43,9 +44,11 @@ from pathlib import Path
 from typing import Any
 
 from .state import Event, StateError, StateStore
+from .state.bulk import MAX_LINE, Checked, KeySet, MergeResult
+from .state.files import _bulk
 from .state.events import _event_line
 from .state.format import _parse_log_lines
-from .sync_files import MAX_LINE, _events, _header_end, _ident, _read_all, _read_file, _safe_text, _valid, _write_atomic
+from .sync_files import _events, _header_end, _ident, _read_all, _read_file, _safe_text, _write_atomic
 
 ROTATE_BYTES = 64 * 1024 * 1024
 """Own file size after which a new numbered file is started (DECISIONS.md)."""
@@ -85,7 +88,7 @@ class _Seen:
 
 @dataclass
 class _Batch:
-    events: list[Event] = field(default_factory=list)
+    events: Checked = field(default_factory=Checked)
     offsets: dict[str, dict[str, Any]] = field(default_factory=dict)
     more: bool = False
 
@@ -203,6 +206,16 @@ class SyncFolder:
         state["push"] = new_cursor
         return len(mine)
 
+    def _only_header_before(self, ident: tuple[int, int], start: int) -> bool:
+        """Whether the local log (still `ident`) holds nothing but its header before `start`."""
+        try:
+            with open(self.store.log_path, "rb") as fh:
+                head = fh.read(start) if _ident(os.fstat(fh.fileno())) == ident and start <= 4096 else b""
+        except OSError:
+            return False
+        return len(head) == start and head.startswith(b'{"format"') and head.count(b"\n") == 1 \
+            and head.endswith(b"\n")
+
     def _local_since(self, cursor: dict[str, Any] | None,
                      skip: set[tuple[str, str, float]]) -> tuple[list[Event], dict[str, Any]]:
         """The local events after `cursor`, and the cursor at the end of what was read."""
@@ -310,50 +323,44 @@ class SyncFolder:
 
     # -- merging other machines' events -----------------------------------------------------
 
-    def poll(self, budget: int = POLL_BUDGET) -> set[str]:
+    def poll(self, budget: int = POLL_BUDGET) -> KeySet:
         """Merge what other machines added to their files since the last poll (at most
         `budget` bytes); returns the keys whose marks changed. Raises StateError when the
         local store cannot be written (nothing is marked as merged then)."""
-        with self._locked() as state:
+        with self._locked() as state, _bulk(1 << 30):  # (no collection while building the batch)
             batch = self._read_others(state, budget)
             if batch.events:  # our own events first: then what the merge appends is alone after the cursor
                 with contextlib.suppress(SyncError):
                     self._push_locked(state, set())
-            changed = self._merge(batch.events)
+            result = self.store.merge_checked(batch.events)
             state["files"] = batch.offsets
             self._more = batch.more
-            if batch.events:  # move the cursor past the merged events (they are the others', not ours)
+            if result.span is not None:  # move the cursor past the merged events (they are the others', not ours)
                 with contextlib.suppress(SyncError):
-                    self._push_locked(state, {(e.key, e.field, e.time) for e in batch.events})
-            return changed
+                    self._skip_merged(state, result, batch.events)
+            return result.keys
 
-    def catch_up(self) -> set[str]:
+    def catch_up(self) -> KeySet:
         """`poll` until everything the other machines wrote so far is merged (at start)."""
         changed = self.poll()
         while self._more:
-            changed |= self.poll()
+            changed = changed | self.poll()
         return changed
 
-    def _merge(self, events: list[Event]) -> set[str]:
-        if not events:
-            return set()
-        keys = {e.key for e in events}
-        small = len(keys) <= 20_000
-        before = {k: self._marks_of(k) for k in keys} if small else {}
-        try:
-            count = self.store.merge(events)
-        except ValueError:  # an event the store refuses: leave out every such one and retry
-            events = [e for e in events if _valid(e)]
-            count = self.store.merge(events)
-        if count == 0:
-            changed: set[str] = set()
-        else:
-            changed = {k for k in keys if self._marks_of(k) != before[k]} if small else keys
-        return changed
-
-    def _marks_of(self, key: str) -> tuple[object, ...]:
-        s = self.store
-        return s.is_read(key), s.time_of(key, "read"), s.is_starred(key), s.tags(key), s.note(key)
+    def _skip_merged(self, state: dict[str, Any], result: MergeResult, merged: Checked) -> None:
+        """After a merge appended `result.span` to the local log: push what is ours around it
+        and move the cursor past it, without reading the span back."""
+        ident, start, end = result.span or (None, 0, 0)
+        cursor = state.get("push")
+        if (isinstance(cursor, dict) and ident is not None and cursor.get("ident") is None
+                and self._only_header_before(ident, start)):  # the merge created the log
+            cursor = {**cursor, "ident": list(ident), "offset": start}
+        if (isinstance(cursor, dict) and ident is not None and cursor.get("ident") == list(ident)
+                and cursor.get("offset") == start):
+            state["push"] = {**cursor, "offset": end}  # nothing of ours in between (the usual case)
+            self._push_locked(state, set())  # (and anything written after it)
+        else:  # someone else wrote in between, or the log was replaced: leave the merged events out
+            self._push_locked(state, set(zip(merged.keys, merged.fields, merged.times, strict=True)))
 
     def _others(self) -> list[os.DirEntry[str]]:
         """The other machines' files (and every conflict copy) in the synced folder, by name."""
@@ -393,14 +400,14 @@ class SyncFolder:
                 batch.more = True  # cut short by the budget (not a torn last line: that waits)
             budget -= used
             batch.offsets[entry.name] = new_rec
-            batch.events += events
+            batch.events.extend(events)
             machine = _machine_id(entry.name)
             info = seen.get(machine) if isinstance(seen.get(machine), dict) else {}
             assert isinstance(info, dict)
             if host:
                 info["host"] = host
             if events:
-                last = max(e.time for e in events)
+                last = max(events.times)
                 prev = info.get("last")
                 info["last"] = last if not isinstance(prev, (int, float)) else max(prev, last)
             seen[machine] = info

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import re
 import secrets
@@ -13,12 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .state import Event
-from .state.events import _line_event
-from .state.format import _parse_log_lines
-from .state.keep import checked_value
+from .state.bulk import MAX_LINE, Checked, parse_checked
 
-MAX_LINE = 1024 * 1024
-"""A longer line is skipped (a note is at most 64 KB of UTF-8, so its line at most ~400 KB)."""
 MARK = 64
 
 
@@ -71,7 +66,7 @@ def _events(chunk: Any, skip: set[tuple[str, str, float]] | None = None) -> list
 
 
 def _read_file(path: Path, rec: dict[str, Any] | None,
-               budget: int) -> tuple[dict[str, Any], list[Event], str, int] | None:
+               budget: int) -> tuple[dict[str, Any], Checked, str, int] | None:
     """Read what was added to another machine's file since `rec`: (new record, events, host
     name from its header, bytes read), or None if it cannot be read (tried again next poll)."""
     try:
@@ -91,7 +86,7 @@ def _read_file(path: Path, rec: dict[str, Any] | None,
             if mark and os.pread(fd, len(mark), start - len(mark)) != mark:
                 start, skip = 0, False  # rewritten in place: read it again
         if rec is not None and start == st.st_size and start:
-            return {**rec, "size": st.st_size}, [], "", 0
+            return {**rec, "size": st.st_size}, Checked(), "", 0
         data = os.pread(fd, min(st.st_size - start, budget), start)
     except OSError:
         return None
@@ -105,19 +100,11 @@ def _read_file(path: Path, rec: dict[str, Any] | None,
     return new, events, host, max(len(data), 1)
 
 
-def _valid(e: Event) -> bool:
-    try:
-        checked_value(e.key, e.field, e.value)
-    except ValueError:
-        return False
-    return bool(e.key) and math.isfinite(e.time)
-
-
 def _is_hex(value: object) -> bool:
     return isinstance(value, str) and len(value) <= 2 * MARK and re.fullmatch(r"(?:[0-9a-f]{2})*", value) is not None
 
 
-def _parse_untrusted(data: bytes, skip: bool, at_start: bool) -> tuple[list[Event], int, bool, str]:
+def _parse_untrusted(data: bytes, skip: bool, at_start: bool) -> tuple[Checked, int, bool, str]:
     """Events in the complete lines of `data`: (events, bytes consumed, still skipping an
     over-long line, host name from a header). Never raises."""
     pos = 0
@@ -125,19 +112,19 @@ def _parse_untrusted(data: bytes, skip: bool, at_start: bool) -> tuple[list[Even
     if skip:  # the rest of an over-long line
         nl = data.find(b"\n")
         if nl < 0:
-            return [], len(data), True, ""
+            return Checked(), len(data), True, ""
         pos = nl + 1
     last = data.rfind(b"\n")
     if last < pos:
         if len(data) - pos > MAX_LINE:
-            return [], len(data), True, ""
-        return [], pos, False, ""
+            return Checked(), len(data), True, ""
+        return Checked(), pos, False, ""
     if at_start and pos == 0:
         nl = data.find(b"\n")
         host = _header_host(data[:nl])
-    body = data[pos:last + 1]
-    events = _parse_body(body)
-    return events, last + 1, False, host
+        if data.startswith(b'{"format"'):  # a header line: not an event
+            pos = nl + 1
+    return parse_checked(data, pos, last + 1), last + 1, False, host
 
 
 def _header_host(line: bytes) -> str:
@@ -150,24 +137,3 @@ def _header_host(line: bytes) -> str:
     if isinstance(obj, dict) and obj.get("kind") == "sync" and isinstance(obj.get("host"), str):
         return _safe_text(obj["host"])
     return ""
-
-
-def _parse_body(body: bytes) -> list[Event]:
-    """Fast path for clean text (what this module writes), else line by line."""
-    try:
-        chunk = _parse_log_lines(body, 0)
-        if not chunk.bad:
-            return _events(chunk)
-    except Exception:  # noqa: BLE001 - untrusted bytes: fall through to the careful path
-        pass
-    events = []
-    for raw in body.split(b"\n"):
-        if not raw or len(raw) > MAX_LINE or raw[:1] != b"{":
-            continue
-        try:
-            got = _line_event(raw.decode("utf-8"))
-        except (ValueError, RecursionError, TypeError, OverflowError):
-            continue
-        if got is not None:
-            events.append(Event(*got))
-    return events

@@ -25,6 +25,7 @@ from .format import (
     _MARK, FIELDS, LOCK_NAME, LOG_NAME, SNAPSHOT_NAME, VERSION, Event, StateError, _bad_unicode, _event_line,
     _extra_lines, _log_header_bytes, _merge_lines, _parse_log, _parse_log_lines, _snapshot_bytes, _Snapshot,
 )
+from .bulk import _BulkMerge
 from .history import NoteIndex, move_to_history
 from .keep import _Keep, checked_value
 from .view import _View
@@ -48,7 +49,7 @@ def _stat_ident(path: Path) -> tuple[int, int] | None:
         return None
 
 
-class StateStore(_Keep):
+class StateStore(_Keep, _BulkMerge):
     """Marks (read, starred, tags, notes) in `directory` (default: `default_state_dir()`).
 
     Call `load` first (queries made before it load implicitly; their warnings are returned by
@@ -382,23 +383,37 @@ class StateStore(_Keep):
         except UnicodeEncodeError:
             bad = next(e.key for e in events if _bad_unicode(e.key))
             raise ValueError(f"bad key {bad!r}: not valid Unicode") from None
+        self._write_locked(data, len(events))
+        self._remember(events, batch)
+
+    def _write_locked(self, data: bytes | list[bytes], count: int) -> int:
+        """Append `data` (`count` events; a list: its concatenation, not made) and `fsync`; returns
+        the offset it starts at. On failure nothing of it stays and StateError is raised."""
+        chunks = [data] if isinstance(data, bytes) else data
         fd = self._writable_log_locked()
+        start = self._offset
         try:
-            if os.fstat(fd).st_size > self._offset:
+            if os.fstat(fd).st_size > start:
                 # After catching up, only a torn line (a write never acknowledged) can be there.
-                os.ftruncate(fd, self._offset)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+                os.ftruncate(fd, start)
+            views = [memoryview(c) for c in chunks if c]
+            while views:
+                done = os.write(fd, views[0]) if len(views) == 1 else os.writev(fd, views[:512])
+                while done:
+                    if done < len(views[0]):
+                        views[0], done = views[0][done:], 0
+                    else:
+                        done -= len(views.pop(0))
             os.fsync(fd)
         except OSError as err:
             with suppress(OSError):  # leave no trace of a batch we report as failed
-                os.ftruncate(fd, self._offset)
+                os.ftruncate(fd, start)
             raise StateError(f"cannot write marks to {self.log_path}: {_why(err)}") from None
-        self._offset += len(data)
-        self._tail_mark = (self._tail_mark + data)[-_MARK:]
-        self._log_events += len(events)
-        self._remember(events, batch)
+        for chunk in chunks:
+            self._offset += len(chunk)
+            self._tail_mark = (self._tail_mark + chunk[-_MARK:])[-_MARK:]
+        self._log_events += count
+        return start
 
     def _remember(self, events: list[Event], batch: dict[str, dict[str, tuple[float, Value]]] | None) -> None:
         """Memory after a successful append."""

@@ -31,7 +31,7 @@ from ..gc_policy import IdleCollector
 from ..library import ParseCache, default_cache_dir
 from ..session import Reread, Session
 from ..text import sanitize
-from . import history_wiring, keep_wiring, smart_wiring
+from . import history_wiring, keep_wiring, smart_wiring, sync_wiring
 from .abstract_pane import AbstractPane
 from .actions import EverydayActions
 from .paper_actions import PaperActions
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from ..marks import MarkStore
+    from ..sync_live import SyncWatcher
     from ..search import Corpus, Query, Result
 
 NARROW_WIDTH = 100
@@ -115,6 +116,7 @@ class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions
         self._searching: Timer | None = None  # shows "searching…" when a filter takes a while
         self.searching = False
         self.animation_level = "none"  # scrolling is instant: an animation costs bytes over SSH
+        self.sync: SyncWatcher | None = None  # marks shared through `sync_dir` (sync_wiring.py)
 
     # What the benchmark reads; the session holds it.
     papers = property(lambda self: self.session.papers, doc="The loaded papers (`Session.papers`).")
@@ -193,6 +195,7 @@ class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions
         self._update_status()
         self.set_interval(REFRESH_SECONDS, self.refresh_marks)
         self.set_interval(IDLE_GC_SECONDS, self.idle_gc.tick)
+        sync_wiring.start(self)
         if opened.corpus is not None:  # streamed: filtering works over what is loaded
             self._use_corpus(opened.corpus)
 
@@ -268,6 +271,7 @@ class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions
         if message.report.error:
             self.say(f"Mark not saved: {message.report.error}", "error")
         self.handoff_saved(message.report)
+        sync_wiring.marks_saved(self)
         self._after_state_change(self.session.settle(message.report))
 
     def _after_state_change(self, keys: set[str] | None) -> None:
@@ -407,6 +411,7 @@ class ReaderApp(EverydayActions, PaperActions, HandoffActions, NavigationActions
         self.save_view()
         self.live.close()
         self.session.close()  # every mark accepted so far reaches the disk first
+        sync_wiring.stop(self)
         self.idle_gc.restore()
 
 
