@@ -121,7 +121,8 @@ def status(app: ReaderApp) -> dict[str, Any]:
     history = app.history_list
     n = len(history.rows)
     where = f" {history.cursor + 1:,}/{n:,}" if n else ""
-    return {"view": f"History{where}", "position": 0, "hint": "Enter: go to the paper · u: undo the event"}
+    return {"view": f"History{where}", "position": 0, "events": n,
+            "hint": "Enter: go to the paper · u: undo the event"}
 
 
 def blocks(app: ReaderApp, action: str) -> bool:

@@ -19,30 +19,22 @@ class StatusBar(Static):
              query_error: str | None = None, selected: int = 0, selected_hidden: int = 0,
              activity: str = "", view: str = "", position: int = 0, hint: str = "", order: str = "digest",
              hidden: int = 0, streaming: tuple[int, int] | None = None, arrived: str = "",
-             config_problems: int = 0, searching: bool = False, starred: int = 0) -> None:
+             config_problems: int = 0, searching: bool = False, starred: int = 0,
+             events: int | None = None) -> None:
         """Assemble and draw the line; `progress` (files done, total) while still loading, `streaming`
         (the same) while older digests arrive after the first screen, `arrived` what a reload
         brought; `view` (the navigator row shown) and `position` (1-based cursor row) once loaded;
-        `hint` last."""
+        `hint` last; `events` (the History row's) in place of the paper counts."""
         parts: list[str | tuple[str, str]] = [(sanitize(source), "bold")]
         if progress is not None:
             done, total = progress
             parts.append(f" · loading {done}/{total} files" if total else " · loading…")
+        elif events is not None:
+            parts.append(f" · {events:,} recent event{'s' * (events != 1)}")
         else:
             parts.append(f" · {papers:,} paper{'s' * (papers != 1)} · {shown:,} shown · {unread:,} unread")
             parts += _order_parts(order, ranked, hidden)
-            if selected:
-                by_filter = f" ({selected_hidden:,} hidden by the filter)" if selected_hidden else ""
-                parts.append((f" · {selected:,} selected{by_filter}", "bold $text-success"))
-            if query_error:
-                parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
-            elif query_text.strip():
-                parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
-            if streaming is not None:
-                parts.append(f" · loading {streaming[0]:,}/{streaming[1]:,} digests"
-                             + ("; filter over what is loaded" if query_text.strip() else ""))
-            elif arrived:
-                parts.append(f" · {sanitize(arrived)}")
+            parts += _list_parts(selected, selected_hidden, query_text, query_error, streaming, arrived)
         if activity:
             parts.append((f" · {sanitize(activity)}", "$text-accent"))
         if searching and progress is None:
@@ -60,6 +52,25 @@ class StatusBar(Static):
 
     line: Content = Content("")
     """The line on screen, with its styles (`line.plain` is the text)."""
+
+
+def _list_parts(selected: int, selected_hidden: int, query_text: str, query_error: str | None,
+                streaming: tuple[int, int] | None, arrived: str) -> list[str | tuple[str, str]]:
+    """The selection, the filter (or its error) and the streaming progress or what arrived."""
+    parts: list[str | tuple[str, str]] = []
+    if selected:
+        by_filter = f" ({selected_hidden:,} hidden by the filter)" if selected_hidden else ""
+        parts.append((f" · {selected:,} selected{by_filter}", "bold $text-success"))
+    if query_error:
+        parts += [" · ", (f"bad filter: {sanitize(query_error)}", "bold $text-error")]
+    elif query_text.strip():
+        parts += [" · filter: ", (sanitize(query_text), "$text-accent")]
+    if streaming is not None:
+        parts.append(f" · loading {streaming[0]:,}/{streaming[1]:,} digests"
+                     + ("; filter over what is loaded" if query_text.strip() else ""))
+    elif arrived:
+        parts.append(f" · {sanitize(arrived)}")
+    return parts
 
 
 def _order_parts(order: str, ranked: bool, hidden: int) -> list[str | tuple[str, str]]:

@@ -58,6 +58,8 @@ async def test_history_lists_events_newest_first_and_enter_goes_to_the_paper(tmp
         assert "starred" in lines[2] and title(app, A)[:10] in lines[2]
         text = screen_text(app)
         assert "History 1/3" in text and "u: undo the event" in text
+        status = app.status_bar.line.plain
+        assert "3 recent events" in status and "shown" not in status  # not the paper list's counts
         # The pane shows the paper of the event under the cursor.
         await pilot.press("j")
         await settle(app, pilot)
