@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .gc_policy import freeze_loaded
+from .gc_policy import freeze_loaded, paused
 from .library import (CacheEntry, FileLoad, FileStamp, Library, ParseCache, assemble, find_digests, load_file,
                       name_date, named_files, newest_first)
 from .marks import MarkStore
@@ -204,31 +204,15 @@ def open_library(paths: Sequence[str], cache: ParseCache | None, store: MarkStor
     report = _throttled(progress)
     warnings: list[str] = []
     store = open_store(store, warnings)
-    done = 0
-
-    def step() -> None:
-        nonlocal done
-        done += 1
-        report(done, total)
-
-    last: Opened | None = None
-    for batch in (batches(order) if arrived is not None else [order]):
-        if stop.is_set():
+    step = _Steps(report, total)
+    with paused():  # what loading allocates stays alive: collections would walk it again and again
+        last = _stream(files, segments, store, warnings, order, started, step, stop, loaded, arrived)
+        if last is None:
             return
-        files.read(batch, step)
-        if arrived is None:
-            continue
-        shown = last is not None
-        last = _opened(files, segments, store, warnings if not shown else [], started, done, total)
-        (arrived if shown else loaded)(last)
-    if last is None:  # nothing shown yet: no streaming, or no files at all
-        last = _opened(files, None, store, warnings, started, done, total)
-        loaded(last)
-    library = last.library
-    freeze_loaded()
-    # Search segments per digest file: from the cache, only new or changed digests built (the
-    # last batch of a streamed load made this very corpus already).
-    corpus = last.corpus if last.corpus is not None and last.complete else segments.library_corpus(library)
+        # Search segments per digest file: from the cache, only new or changed digests built (the
+        # last batch of a streamed load made this very corpus already).
+        corpus = last.corpus if last.corpus is not None and last.complete else segments.library_corpus(last.library)
+        freeze_loaded()
     corpus_ready(corpus)
     # The parse cache after the first screen: the next start is faster, this one no slower.
     files.save_cache()
@@ -236,6 +220,38 @@ def open_library(paths: Sequence[str], cache: ParseCache | None, store: MarkStor
     if not corpus.ready:
         corpus.prepare(stop)
         segments.save(stop)
+
+
+class _Steps:
+    """Counts the files read, reporting progress."""
+
+    def __init__(self, report: Callable[[int, int], None], total: int) -> None:
+        self.report, self.total, self.done = report, total, 0
+
+    def __call__(self) -> None:
+        self.done += 1
+        self.report(self.done, self.total)
+
+
+def _stream(files: LibraryFiles, segments: SegmentStore, store: MarkStore, warnings: list[str], order: list[Path],
+            started: float, step: _Steps, stop: threading.Event, loaded: Callable[[Opened], object],
+            arrived: Callable[[Opened], object] | None) -> Opened | None:
+    """Read `order` in batches, showing each (`loaded`, then `arrived`); the last shown, None when stopped."""
+    total = len(order)
+    last: Opened | None = None
+    for batch in (batches(order) if arrived is not None else [order]):
+        if stop.is_set():
+            return None
+        files.read(batch, step)
+        if arrived is None:
+            continue
+        shown = last is not None
+        last = _opened(files, segments, store, warnings if not shown else [], started, step.done, total)
+        (arrived if shown else loaded)(last)
+    if last is None:  # nothing shown yet: no streaming, or no files at all
+        last = _opened(files, None, store, warnings, started, total, total)
+        loaded(last)
+    return last
 
 
 def _opened(files: LibraryFiles, segments: SegmentStore | None, store: MarkStore, warnings: list[str],
