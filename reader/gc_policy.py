@@ -81,6 +81,8 @@ class IdleCollector:
 
     def tick(self, now: float | None = None) -> bool:
         """Run a full collection if it is time; True if it ran."""
+        if _pauses:
+            return False  # a library is loading: a pass now walks millions of new objects, holding up the load
         now = time.monotonic() if now is None else now
         overdue = now - self.last_collection >= AT_LEAST_SECONDS
         if not overdue and now - self.last_input < IDLE_SECONDS:
