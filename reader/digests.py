@@ -112,6 +112,8 @@ class Navigator:
         self._undated: list[str] = []
         self._order: list[str] = []
         self._places: dict[tuple[str | None, str | None], tuple[_Digest | None, tuple[int, ...]]] = {}
+        self._firsts: dict[tuple[int, ...], list[int]] = {}
+        """The groups of a paper listed in one place only, shared by every such paper of it."""
         for item in listings:
             self._add(item)
         self._days: list[str] = sorted({d for d, _ in self._digests}, reverse=True)
@@ -126,21 +128,28 @@ class Navigator:
         self._flags: dict[str, tuple[bool, bool]] = {}
         self._starred_total = 0
         self._starred_unread = 0
-        # Papers of one digest share one list of groups, and every paper one of four flag pairs
-        # (the lists are never changed once built): 15 MB less at 100,000 papers.
-        shared: dict[tuple[int, ...], list[int]] = {}
+        # Every paper has one of four flag pairs, and the papers listed once in a digest share
+        # one list of groups (15 MB less at 100,000 papers): counted once per list.
         member, flags = self._member, self._flags
+        tally: dict[int, list[int]] = {}
+        lists: dict[int, list[int]] = {}
         for key in self._order:
             read, starred = bool(is_read(key)), bool(is_starred(key))
             flags[key] = _PAIRS[read][starred]
             groups = member[key]
-            groups = member[key] = shared.setdefault(tuple(groups), groups)
-            for g in groups:
-                self._total[g] += 1
-                self._unread[g] += not read
+            counts = tally.get(id(groups))
+            if counts is None:
+                counts = tally[id(groups)] = [0, 0]
+                lists[id(groups)] = groups
+            counts[0] += 1
+            counts[1] += not read
             if starred:
                 self._starred_total += 1
                 self._starred_unread += not read
+        for ident, (total, unread) in tally.items():
+            for g in lists[ident]:
+                self._total[g] += total
+                self._unread[g] += unread
 
     # -- building ---------------------------------------------------------------------------
 
@@ -153,14 +162,22 @@ class Navigator:
 
     def _add(self, item: Listing) -> None:
         key, date, category = item.key, item.date, item.category
-        groups = self._member.get(key)
-        if groups is None:
-            groups = self._member[key] = [0]
-            self._order.append(key)
         place = self._places.get((date, category))
         if place is None:
             place = self._places[(date, category)] = self._place(date, category)
         digest, wanted = place
+        groups = self._member.get(key)
+        if groups is None:  # the paper's first listing (the usual case: most are listed once)
+            self._member[key] = self._firsts[wanted]  # shared: copied before any change
+            self._order.append(key)
+            if digest is None:
+                self._undated.append(key)
+            else:
+                digest.keys.append(key)
+                digest.numbers.append(item.number if item.number is not None else float("inf"))
+            return
+        if groups is self._firsts.get(tuple(groups[1:])):
+            groups = self._member[key] = list(groups)
         if digest is None:
             if 1 not in groups:
                 self._undated.append(key)
@@ -182,6 +199,7 @@ class Navigator:
             wanted = [digest.group, self._group(day_view(date))]
         if category:
             wanted.append(self._group(f"cat:{category}"))
+        self._firsts.setdefault(tuple(wanted), [0, *wanted])
         return digest, tuple(wanted)
 
     # -- counts -----------------------------------------------------------------------------
