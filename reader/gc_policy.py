@@ -7,7 +7,7 @@ objects (papers, titles, the search indexes) and paused typing for tens of ms at
   and the passes over it took a quarter of the load (0.3-0.4 s of 1.5 s);
 - after the library and its search corpus are built, `freeze_loaded()` moves them out of the
   collector's sight (without a full pass first: it held the interpreter for 0.1-0.2 s, just as
-  the app takes in the last rows);
+  the app takes in the last rows; the first idle moment after sweeps what was frozen with them);
 - what remains is the UI's own (rendered strips and their caches): a full pass still takes
   20-50 ms, and after a freeze Python would run one every few keystrokes. `raise_threshold()`
   stops the automatic full passes and `tick()` (called every second) runs one when no key has
@@ -51,10 +51,15 @@ def paused() -> Iterator[None]:
                 gc.enable()
 
 
+_unswept = False
+
+
 def freeze_loaded() -> None:
-    """Freeze what is alive (the loaded library) out of later passes. No full pass first: the
-    few cycles left over from loading stay (hundreds of small objects)."""
+    """Freeze what is alive (the loaded library) out of later passes. No full pass first (the
+    garbage frozen with it, from keys typed while loading, is swept by the next idle pass)."""
+    global _unswept
     gc.freeze()
+    _unswept = True
 
 
 class IdleCollector:
@@ -87,8 +92,15 @@ class IdleCollector:
         overdue = now - self.last_collection >= AT_LEAST_SECONDS
         if not overdue and now - self.last_input < IDLE_SECONDS:
             return False
-        if gc.get_count()[2] == 0 and not overdue:
+        global _unswept
+        if _unswept:  # once after a load: what was frozen with the library, collected now
+            _unswept = False
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+        elif gc.get_count()[2] == 0 and not overdue:
             return False  # nothing has reached the old generation since the last pass
-        gc.collect()
+        else:
+            gc.collect()
         self.last_collection = time.monotonic()
         return True

@@ -55,3 +55,28 @@ def test_the_idle_collector_waits_while_a_library_loads() -> None:
     [object() for _ in range(10)]
     gc.collect(1)
     assert idle.tick(now=idle.last_input + 3600) is True
+
+
+def test_garbage_frozen_with_a_load_is_swept_at_the_next_idle_moment() -> None:
+    import weakref
+
+    from reader.gc_policy import freeze_loaded
+
+    class Node:
+        other: object = None
+
+    idle = IdleCollector()
+    try:
+        with paused():
+            a, b = Node(), Node()
+            a.other, b.other = b, a  # a cycle, garbage once dropped: only a pass frees it
+            gone = weakref.ref(a)
+            del a, b
+            freeze_loaded()
+        gc.collect()
+        assert gone() is not None  # frozen with the library
+        assert idle.tick(now=idle.last_input + 0.1) is False  # a key just came: not now
+        assert idle.tick(now=idle.last_input + 5) is True
+        assert gone() is None
+    finally:
+        gc.unfreeze()
