@@ -286,6 +286,11 @@ def _encode_column(w: ColumnWriter, values: list[Any]) -> bool:
 def _shared(values: list[str | None]) -> list[str | None]:
     """`values`, each repeated one a single (interned) string: a date, a category, repeated on
     every paper of a digest, costs 50-60 bytes a copy (5-6 MB a field at 100,000 papers)."""
+    if not values:
+        return values
+    first = values[0]
+    if values.count(first) == len(values):  # the usual case: one date, one category a digest
+        return [first if first is None else sys.intern(first)] * len(values)
     memo = {v: v if v is None else sys.intern(v) for v in set(values)}
     return list(map(memo.__getitem__, values)) if 4 * len(memo) <= len(values) else values
 
