@@ -144,13 +144,13 @@ class Corpus:
         self._ids = ids
         self._id_chars = frozenset("".join(ids))
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-        folded: dict[tuple[tuple[str, ...], str | None], tuple[str, ...]] = {}  # the few distinct ones, once
+        by_raw: dict[tuple[tuple[str, ...], str | None], tuple[str, ...]] = {}  # the few distinct ones, once
         cats = []
         for p in papers:
-            got = folded.get((p.categories, p.category))
+            got = by_raw.get((p.categories, p.category))
             if got is None:
                 tup = tuple(x.casefold() for x in (p.categories or ((p.category,) if p.category else ())) if x)
-                got = folded[(p.categories, p.category)] = shared.setdefault(tup, tup)
+                got = by_raw[(p.categories, p.category)] = shared.setdefault(tup, tup)
             cats.append(got)
         self._cats = cats
         self._dates = [p.date or "" for p in papers]
