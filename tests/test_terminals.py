@@ -142,6 +142,9 @@ def test_quit_while_40000_papers_load(tmp_path, big_library):
     session = Session(tmp_path, [str(big_library)], "xterm-256color", (80, 24), {})
     try:
         session.resize(30, 10)
+        # Wait for the first screen: a key typed before the app takes the terminal can be dropped
+        # when it switches the terminal to raw mode. The library is still loading at this point.
+        session.term.wait_for("Quit", timeout=60)
         session.quit_and_check()
     finally:
         session.close()
