@@ -295,6 +295,21 @@ def _shared(values: list[str | None]) -> list[str | None]:
     return list(map(memo.__getitem__, values)) if 4 * len(memo) <= len(values) else values
 
 
+_SMALL_INTS = list(range(1 << 16))
+"""Shared int objects for line numbers and digest numbers (a new one a paper costs 28 bytes;
+Python shares only those up to 256)."""
+
+
+def _shared_ints(values: Sequence[int | None]) -> Sequence[int | None]:
+    """`values` with the small ones as shared objects (at C speed when they all are)."""
+    try:
+        if min(values, default=0) >= 0:  # type: ignore[type-var,operator]
+            return list(map(_SMALL_INTS.__getitem__, values))  # type: ignore[arg-type]
+    except (IndexError, TypeError):  # a None (no min) or a large one
+        pass
+    return [v if v is None or not 0 <= v < 1 << 16 else _SMALL_INTS[v] for v in values]
+
+
 def _decode_column(r: ColumnReader) -> list[Any]:
     kind = list(r.ints())
     if kind == [0]:
@@ -309,10 +324,10 @@ def _decode_column(r: ColumnReader) -> list[Any]:
 def _decode_papers(r: ColumnReader, name: str) -> list[Paper]:
     if r.strings() != list(Paper._fields):
         raise CacheMiss("written for another Paper")
-    ids, versions = r.optional_strings(), r.optional_strings()
+    ids, versions = r.optional_strings(), _shared(r.optional_strings())
     titles, abstracts = r.strings(), r.strings()
     pdfs, cats, dates = r.optional_strings(), _shared(r.optional_strings()), _shared(r.optional_strings())
-    number, lines, categories = _decode_optional_ints(r), r.ints(), _decode_tuples(r)
+    number, lines, categories = _shared_ints(_decode_optional_ints(r)), _shared_ints(r.ints()), _decode_tuples(r)
     names = [name] * len(ids)
     columns: list[Sequence[Any]] = [ids, versions, titles, abstracts, pdfs, cats, dates, number, names, lines,
                                     categories]  # fmt: skip
