@@ -295,19 +295,21 @@ def _shared(values: list[str | None]) -> list[str | None]:
     return list(map(memo.__getitem__, values)) if 4 * len(memo) <= len(values) else values
 
 
-_SMALL_INTS = list(range(1 << 16))
+_small_ints: list[int] = []
 """Shared int objects for line numbers and digest numbers (a new one a paper costs 28 bytes;
-Python shares only those up to 256)."""
+Python shares only those up to 256), made on first use."""
 
 
 def _shared_ints(values: Sequence[int | None]) -> Sequence[int | None]:
     """`values` with the small ones as shared objects (at C speed when they all are)."""
+    global _small_ints
+    small = _small_ints = _small_ints or list(range(1 << 16))
     try:
         if min(values, default=0) >= 0:  # type: ignore[type-var,operator]
-            return list(map(_SMALL_INTS.__getitem__, values))  # type: ignore[arg-type]
+            return list(map(small.__getitem__, values))  # type: ignore[arg-type]
     except (IndexError, TypeError):  # a None (no min) or a large one
         pass
-    return [v if v is None or not 0 <= v < 1 << 16 else _SMALL_INTS[v] for v in values]
+    return [v if v is None or not 0 <= v < 1 << 16 else small[v] for v in values]
 
 
 def _decode_column(r: ColumnReader) -> list[Any]:
