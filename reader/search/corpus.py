@@ -20,6 +20,11 @@ from .language import TITLE, CatTerm, DateTerm, FieldTerm, FlagTerm, IdTerm, Ter
 from .segments import Part, Placed, Stopped, pause_for, place
 
 
+# Papers whose merged listing matches no part's row are indexed when the corpus is made, up to this many
+# (each costs microseconds); more wait for `prepare` like the parts do.
+_INDEX_LOOSE_AT_ONCE = 2000
+
+
 class _Cancelled(Exception):
     pass
 
@@ -120,6 +125,9 @@ class Corpus:
         placed, loose = place(papers, parts)
         if loose:
             extra = Part.build([papers[i] for i in loose])
+            if len(loose) <= _INDEX_LOOSE_AT_ONCE:  # a few merged listings: milliseconds, and the corpus is ready
+                extra.index_titles()
+                extra.index_abstracts()
             placed.append(Placed.make(extra, array("i", loose)))
         c._parts = tuple(placed)
         tdisp: list[str] = [""] * n
