@@ -5,7 +5,8 @@ messages. The order is what makes the first screen fast: the files are sorted ne
 the date in their name, then mtime: DECISIONS, "What a digest is"), the newest day's digests are
 parsed and shown first (`loaded`), then the older ones in batches, newest to oldest, each batch
 growing the rows and the search corpus (`arrived`; each batch makes the loaded files four
-times as many, so re-merging costs about a third more than one merge). Then the full corpus
+times as many, so re-merging costs about a third more than one merge; with warm caches a big
+batch in between waits for the rest, see `SMALL_BATCH`). Then the full corpus
 (`corpus_ready`), the caches for the next start and the word indexes. `LibraryFiles.reload` is
 live reload: a new or changed digest is read (its search segment alone is built), a deleted one
 dropped.
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .gc_policy import freeze_loaded
+from .gc_policy import freeze_loaded, paused
 from .library import (DIGEST_PATTERNS, CacheEntry, FileLoad, FileStamp, Library, ParseCache, assemble, find_digests,
                       load_file, name_date, named_files, newest_first)
 from .marks import MarkStore
@@ -209,31 +210,15 @@ def open_library(paths: Sequence[str], cache: ParseCache | None, store: MarkStor
     report = _throttled(progress)
     warnings: list[str] = []
     store = open_store(store, warnings)
-    done = 0
-
-    def step() -> None:
-        nonlocal done
-        done += 1
-        report(done, total)
-
-    last: Opened | None = None
-    for batch in (batches(order) if arrived is not None else [order]):
-        if stop.is_set():
+    step = _Steps(report, total)
+    with paused():  # what loading allocates stays alive: collections would walk it again and again
+        last = _stream(files, segments, store, warnings, order, started, step, stop, loaded, arrived)
+        if last is None:
             return
-        files.read(batch, step)
-        if arrived is None:
-            continue
-        shown = last is not None
-        last = _opened(files, segments, store, warnings if not shown else [], started, done, total)
-        (arrived if shown else loaded)(last)
-    if last is None:  # nothing shown yet: no streaming, or no files at all
-        last = _opened(files, None, store, warnings, started, done, total)
-        loaded(last)
-    library = last.library
-    freeze_loaded()
-    # Search segments per digest file: from the cache, only new or changed digests built (the
-    # last batch of a streamed load made this very corpus already).
-    corpus = last.corpus if last.corpus is not None and last.complete else segments.library_corpus(library)
+        # Search segments per digest file: from the cache, only new or changed digests built (the
+        # last batch of a streamed load made this very corpus already).
+        corpus = last.corpus if last.corpus is not None and last.complete else segments.library_corpus(last.library)
+        freeze_loaded()
     corpus_ready(corpus)
     # The parse cache after the first screen: the next start is faster, this one no slower.
     files.save_cache()
@@ -241,6 +226,58 @@ def open_library(paths: Sequence[str], cache: ParseCache | None, store: MarkStor
     if not corpus.ready:
         corpus.prepare(stop)
         segments.save(stop)
+
+
+class _Steps:
+    """Counts the files read, reporting progress."""
+
+    def __init__(self, report: Callable[[int, int], None], total: int) -> None:
+        self.report, self.total, self.done = report, total, 0
+
+    def __call__(self) -> None:
+        self.done += 1
+        self.report(self.done, self.total)
+
+
+SMALL_BATCH = 5_000
+"""A batch between the first and the last is shown when it has at most this many rows (papers;
+a few milliseconds to show), or when digests had to be parsed (not found in the cache) since the
+first screen. With warm caches the rest reads in a fraction of a second, and showing a big batch
+in between (its rows, corpus and navigator, built while the previous ones are still alive) cost
+about 0.1 s and 25 MB at 100,000 papers; parsing, the rest takes seconds and the list grows
+meanwhile."""
+
+
+def _worth_showing(rows: int, parsed: bool) -> bool:
+    """Show a batch in between (`rows` papers loaded with it), or read on and show it with the next?"""
+    return rows <= SMALL_BATCH or parsed
+
+
+def _stream(files: LibraryFiles, segments: SegmentStore, store: MarkStore, warnings: list[str], order: list[Path],
+            started: float, step: _Steps, stop: threading.Event, loaded: Callable[[Opened], object],
+            arrived: Callable[[Opened], object] | None) -> Opened | None:
+    """Read `order` in batches, showing each (`loaded`, then `arrived`); the last shown, None when stopped."""
+    total = len(order)
+    last: Opened | None = None
+    plan = list(batches(order)) if arrived is not None else [order]
+    rows, parsed = 0, files.cache is None
+    for n, batch in enumerate(plan):
+        if stop.is_set():
+            return None
+        before = len(files.unsaved)  # each file parsed (a cache miss) waits there for `save_cache`
+        rows += sum(len(fl.result.papers) for fl in files.read(batch, step))
+        parsed = parsed or (n > 0 and len(files.unsaved) > before)
+        if arrived is None:
+            continue
+        shown = last is not None
+        if shown and n < len(plan) - 1 and not _worth_showing(rows, parsed):
+            continue
+        last = _opened(files, segments, store, warnings if not shown else [], started, step.done, total)
+        (arrived if shown else loaded)(last)
+    if last is None:  # nothing shown yet: no streaming, or no files at all
+        last = _opened(files, None, store, warnings, started, total, total)
+        loaded(last)
+    return last
 
 
 def _opened(files: LibraryFiles, segments: SegmentStore | None, store: MarkStore, warnings: list[str],

@@ -99,6 +99,11 @@ class KeyIndex:
     def __len__(self) -> int:
         return len(self.keys)
 
+    @property
+    def first(self) -> dict[str, int]:
+        """Each key's first row (read only: shared, not copied)."""
+        return self._where
+
     def indices(self, key: str) -> Sequence[int]:
         more = self._more.get(key)
         if more is not None:

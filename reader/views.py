@@ -35,9 +35,9 @@ class KeyFlags:
     @staticmethod
     def _first_rows(index: KeyIndex) -> dict[str, int]:
         # Each key's first row, as one dict: 200,000 flag lookups while the navigator is built
-        # cost a third of what they cost through KeyIndex.indices.
-        keys = index.keys
-        return dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+        # cost a third of what they cost through KeyIndex.indices. The index's own (7 MB at
+        # 100,000 papers when copied).
+        return index.first
 
     def follow(self, source: FlagSource) -> None:
         if source.index is not self.index:

@@ -131,3 +131,14 @@ def test_papers_with_more_fields_round_trip_and_old_entries_are_misses(tmp_path,
     wide = [Wider(*old, "A. Author", ("x", "y"), 7), Wider(*old, None, (), None)]
     cache.put(digest, st, ParseResult(wide, [], [], "markdown"))
     assert cache.get(digest, st).papers == wide
+
+
+def test_line_and_digest_numbers_come_back_the_same_and_share_their_objects() -> None:
+    from array import array
+
+    from reader.cache import _shared_ints
+
+    values: list[int | None] = [None, 0, 3, 400, 65_535, 65_536, -1, -65_535, 2**40]
+    assert _shared_ints(values) == values
+    assert list(_shared_ints(array("q", [v for v in values if v is not None]))) == [v for v in values if v is not None]
+    assert _shared_ints(array("q", [400]))[0] is _shared_ints([400])[0]  # one object for every 400

@@ -274,3 +274,23 @@ def test_marks_re_read_before_a_swap_are_known_stale(folder: Path, store: StateS
     assert reread.flags is not None and reread.generation == session.generation
     session.swap_rows(last.prepared, last.library, 0)
     assert reread.generation != session.generation  # the app recomputes the flags for the new rows
+
+
+def test_a_big_batch_in_between_is_shown_only_when_digests_are_parsed() -> None:
+    from reader.loader import _worth_showing
+
+    assert _worth_showing(1_600, parsed=False)  # small: always
+    assert not _worth_showing(25_600, parsed=False)  # from the cache: the rest follows in a moment
+    assert _worth_showing(25_600, parsed=True)  # parsing: the rest takes seconds
+
+
+def test_with_warm_caches_a_big_batch_in_between_waits_for_the_rest(tmp_path: Path, store: StateStore) -> None:
+    folder = tmp_path / "big"
+    generate(folder, days=20, per_day=400)  # batches of 1, 3, 12 and 4 files: the third brings 6,400 rows
+    cache = ParseCache(tmp_path / "cache")
+    cold, _ = stream(folder, store, cache)
+    warm, corpora = stream(folder, store, cache)
+    assert [o.done for o in cold] == [1, 4, 16, 20]  # parsed: every batch shown
+    assert [o.done for o in warm] == [1, 4, 20]
+    assert [p.key for p in warm[-1].prepared.papers] == [p.key for p in load([str(folder)]).papers]
+    assert corpora[0].papers is warm[-1].prepared.papers

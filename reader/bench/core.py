@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 LARGE_LIBRARY = 300_000
 """`--large` also starts the app on a library this size."""
-CASES = ("parse", "startup", "daily", "filter", "lists", "state", "keep", "navigator", "views", "rules", "sync",
-         "large", "session_bytes")
+CASES = ("parse", "startup", "daily", "early", "filter", "lists", "state", "keep", "navigator", "views", "rules",
+         "sync", "large", "session_bytes")
 SESSION_LIBRARY = 40_000
 """`session_bytes` plays the SSH script on the seed and (without `--quick`) on a library this size."""
 
@@ -130,6 +130,28 @@ def bench_daily(root: Path, size: int, repeat: int) -> list[Row]:
              "new_title_found_s": median([r["found"][1] for r in runs]),
              "all_loaded_s": median([r["all_loaded"] for r in runs]),
              "peak_rss_mb": median([r["rss_mb"] for r in runs]), "runs": len(runs)}]
+
+
+def bench_early(root: Path, size: int, repeat: int) -> list[Row]:
+    """Keystrokes from the first screen on (warm caches): filter latency while the library is
+    still streaming in, and once it is all loaded (`ui.EARLY_QUERIES`, typed in turn)."""
+    path = corpus(root, size)
+    loading: list[float] = []
+    after: list[float] = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            data, cache = Path(tmp) / "data", Path(tmp) / "cache"
+            _run_startup(path, data, cache)  # the caches written
+            r = _run_child("--child-early", path, data, cache)
+            loading += r["loading"]
+            after += r["after"]
+    row: Row = {"case": "filter from launch", "size": size, "runs": repeat}
+    for name, lat in (("loading", loading), ("loaded", after)):
+        row[f"{name}_keys"] = len(lat)
+        if lat:
+            row.update({f"{name}_p50_ms": pct(lat, 50) * 1e3, f"{name}_p95_ms": pct(lat, 95) * 1e3,
+                        f"{name}_max_ms": max(lat) * 1e3})
+    return [row]
 
 
 def _next_digest(digests: Callable[[int, int], Any], days: int, per_day: int) -> tuple[str, str]:
@@ -503,6 +525,7 @@ def _run_cases(args: argparse.Namespace, root: Path, cases: list[Row]) -> None:
         step("parse", partial(bench_parse, root, size, max(repeat, 3) if size <= 1000 else repeat))
         step("startup", partial(bench_startup, root, size, repeat))
         step("daily", partial(bench_daily, root, size, repeat))
+        step("early", partial(bench_early, root, size, repeat))
         step("filter", partial(filter_case, size))
         step("lists", partial(lists_case, size))
     step("state", lambda: bench_state(10_000 if args.quick else 1_000_000, repeat))
@@ -529,6 +552,11 @@ def main(argv: list[str] | None = None) -> int:
         from .ui import startup_child
 
         startup_child(argv[1], argv[2], argv[3], float(argv[4]))
+        return 0
+    if argv[:1] == ["--child-early"]:
+        from .ui import early_child
+
+        early_child(argv[1], argv[2], argv[3], float(argv[4]))
         return 0
     if argv[:1] == ["--child-daily"]:
         from .ui import daily_child

@@ -391,6 +391,52 @@ def daily_child(path: str, data_dir: str, cache_dir: str, t_spawn: float, titles
     print(json.dumps(asyncio.run(run())))
 
 
+EARLY_QUERIES = ("segmentati", "uncertanty", "graph neural", "diffusion", "learning", "robust")
+"""Typed in turn from the first screen on, while the library streams in, and two more after."""
+
+
+def early_child(path: str, data_dir: str, cache_dir: str, t_spawn: float) -> None:
+    """Runs in the child: as soon as papers are on screen (warm caches), type the queries of
+    `EARLY_QUERIES` a key at a time in "All", each key once the last one's frame is out; each
+    key's latency (key to the frame with its result) and whether the library was still loading.
+    No `pilot.pause()` here: it waits for the process to idle, and the loading never does."""
+
+    async def run() -> dict[str, Any]:
+        app = _make_app([path], Path(data_dir), Path(cache_dir))
+        async with app.run_test(size=(120, 40), headless=False):
+            await until(lambda: app.first_paper_frame is not None, timeout=300)
+            app.show_view("all")  # it opens on the newest digest; the filter applies within the view
+            app.screen.set_focus(app.filter_bar)
+            loading: list[float] = []
+            after: list[float] = []
+            keys: list[tuple[float, float]] = []  # (sent, latency), perf_counter
+            # Round the queries until the library is all loaded, then two more.
+            left_after = 2
+            for n_query in range(10 * len(EARLY_QUERIES)):
+                query = EARLY_QUERIES[n_query % len(EARLY_QUERIES)]
+                if _all_loaded(app):
+                    if not left_after:
+                        break
+                    left_after -= 1
+                app.filter_bar.value = ""
+                await until(lambda: app.query_text == "" and not app.filter_bar.value)
+                for n in range(1, len(query) + 1):
+                    typed, before, was_loading = query[:n], len(app.frames), not _all_loaded(app)
+                    t0 = time.perf_counter()
+                    _send_key(app, query[n - 1])
+                    await until(lambda typed=typed: app.filter_applied[0] == typed)  # type: ignore[misc]
+                    frame_time, _ = await _next_frame(app, max(app.filter_applied[1], before))
+                    (loading if was_loading else after).append(frame_time - t0)
+                    keys.append((t0, frame_time - t0))
+            rss = peak_rss_mb()
+            app.exit()
+        wall0 = time.time() - time.perf_counter()
+        return {"loading": loading, "after": after, "rss_mb": rss,
+                "keys": [(wall0 + t - t_spawn, lat) for t, lat in keys]}
+
+    print(json.dumps(asyncio.run(run())))
+
+
 # -- the baseline: Textual's stock list widgets, with the same rows ---------------------------
 
 

@@ -152,10 +152,14 @@ class Corpus:
         self._ids = ids
         self._id_chars = frozenset("".join(ids))
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+        by_raw: dict[tuple[tuple[str, ...], str | None], tuple[str, ...]] = {}  # the few distinct ones, once
         cats = []
         for p in papers:
-            tup = tuple(x.casefold() for x in (p.categories or ((p.category,) if p.category else ())) if x)
-            cats.append(shared.setdefault(tup, tup))
+            got = by_raw.get((p.categories, p.category))
+            if got is None:
+                tup = tuple(x.casefold() for x in (p.categories or ((p.category,) if p.category else ())) if x)
+                got = by_raw[(p.categories, p.category)] = shared.setdefault(tup, tup)
+            cats.append(got)
         self._cats = cats
         self._dates = [p.date or "" for p in papers]
         self._cat_kinds = list(shared)

@@ -7,6 +7,7 @@ other listings are masked out of their parts, nothing is rebuilt.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import zlib
@@ -213,14 +214,42 @@ def _decode_segment(r: ColumnReader, n: int) -> _Segment | None:
         raise CacheMiss("damaged")
     if roffs[0] != 0 or roffs[-1] != len(rpost) or not all(map(le, roffs, islice(roffs, 1, None))):
         raise CacheMiss("damaged")
-    if rpost and not 0 <= min(rpost) <= max(rpost) < n:
-        raise CacheMiss("damaged")
     g = object.__new__(_Segment)
     g.base, g.size = 0, n
     g.dense, g.dstarts, g.rare, g.rstarts, g.roffs = dense, dstarts, rare, rstarts, roffs
     g.dbits = [int.from_bytes(packed[k : k + width], "little") for k in range(0, len(packed), width or 1)]
-    g.rpost = array("H", rpost) if n <= 1 << 16 else rpost
+    g.rpost = _offsets(rpost, n)
     return g
+
+
+_BELOW = tuple(bytes(b < k for b in range(256)) for k in range(257))
+"""_BELOW[k] maps a byte to 1 when it is below k, else to 0."""
+
+
+def _offsets(rpost: array[int], n: int) -> array[int]:
+    """`rpost` (rows of a segment of `n`) as kept in memory: 16-bit when `n` allows. Raises
+    CacheMiss unless every value is in range(n). At C speed (millions of values per group):
+    little-endian 32-bit values below 65,536 are their two low bytes, their two high bytes 0."""
+    if n > 1 << 16 or rpost.itemsize != 4 or sys.byteorder != "little":
+        if rpost and not 0 <= min(rpost) <= max(rpost) < n:
+            raise CacheMiss("damaged")
+        return array("H", rpost) if n <= 1 << 16 else rpost
+    raw = rpost.tobytes()
+    lo, hi = raw[0::4], raw[1::4]
+    if raw[2::4].count(0) != len(lo) or raw[3::4].count(0) != len(lo):
+        raise CacheMiss("damaged")  # negative, or 65,536 and above
+    if n < 1 << 16:  # value < n: its high byte below n's, or equal to it and its low byte below n's
+        top, low = divmod(n, 256)
+        if hi.translate(_BELOW[top + 1]).count(1) != len(hi):
+            raise CacheMiss("damaged")
+        at_top = int.from_bytes(hi.translate(bytes(b == top for b in range(256))), "little")
+        if at_top and at_top & int.from_bytes(lo.translate(bytes(b >= low for b in range(256))), "little"):
+            raise CacheMiss("damaged")
+    out = array("H")
+    both = bytearray(2 * len(lo))
+    both[0::2], both[1::2] = lo, hi
+    out.frombytes(both)
+    return out
 
 
 def _check_words(blob: bytes, starts: array[int]) -> None:
