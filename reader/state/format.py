@@ -13,7 +13,7 @@ import math
 import re
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _json_string  # C-accelerated, keeps non-ASCII
 from pathlib import Path
@@ -35,6 +35,7 @@ from .events import _matched_event as _matched_event
 from .events import read_events_jsonl as read_events_jsonl
 from .events import write_events_jsonl as write_events_jsonl
 from .fields import FIELDS as FIELDS
+from .fastlog import events_of
 from .fields import NOTE, TAG_PREFIX, Value, _Extras, is_field
 
 EXTRA = "extra"
@@ -319,7 +320,7 @@ def _salvage_snapshot(data: bytes, header: dict[str, Any] | None, path: Path) ->
 
 @dataclass
 class _LogChunk:
-    events: list[tuple[Any, ...]]  # (key, field, value, time); see `raw`
+    events: Sequence[tuple[Any, ...]]  # (key, field, value, time); see `raw`
     end: int  # offset just after the last complete line consumed
     tail: bytes = b""  # the bytes just before `end` (see StateStore._tail_mark)
     raw: bool = False  # events hold the log's text for value and time (see _View.replay)
@@ -353,8 +354,11 @@ def _parse_log_lines(data: bytes, start: int) -> _LogChunk:
     return _LogChunk(events, end, tail=tail, bad=bad)
 
 
-def _all_lines_events(text: str) -> list[tuple[Any, ...]] | None:
+def _all_lines_events(text: str) -> Sequence[tuple[Any, ...]] | None:
     """The events of `text` if every line is an event line as written here, else None."""
+    fast = events_of(text)  # (all at once: tags and notes)
+    if fast is not None:
+        return fast
     found = _LOG_ANY.findall(text)
     if len(found) != text.count("\n"):
         return None

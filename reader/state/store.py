@@ -16,16 +16,15 @@ from json.encoder import encode_basestring as _json_string  # C-accelerated, kee
 from pathlib import Path
 
 from ..paths import user_dir
-from .files import (
-    _bulk, _close, _Disk, _FileLock, _fsync_dir, _ident, _move_aside, _read_disk, _read_from, _unlink, _why,
-    _write_temp,
-)
+from .files import _bulk, _close, _Disk, _FileLock, _fsync_dir, _ident, _move_aside, _read_disk, _read_from, _unlink
+from .files import _why, _write_temp
 from .fields import NOTE, Value
 from .format import (
     _MARK, FIELDS, LOCK_NAME, LOG_NAME, SNAPSHOT_NAME, VERSION, Event, StateError, _bad_unicode, _event_line,
     _extra_lines, _log_header_bytes, _merge_lines, _parse_log, _parse_log_lines, _snapshot_bytes, _Snapshot,
 )
 from .bulk import _BulkMerge
+from .deferred import _Deferred
 from .history import NoteIndex, move_to_history
 from .keep import _Keep, checked_value
 from .view import _View
@@ -49,7 +48,7 @@ def _stat_ident(path: Path) -> tuple[int, int] | None:
         return None
 
 
-class StateStore(_Keep, _BulkMerge):
+class StateStore(_Keep, _BulkMerge, _Deferred):
     """Marks (read, starred, tags, notes) in `directory` (default: `default_state_dir()`).
 
     Call `load` first (queries made before it load implicitly; their warnings are returned by
@@ -135,16 +134,17 @@ class StateStore(_Keep, _BulkMerge):
         """(Re)read everything from disk. Returns warnings to show the user once.
 
         Raises StateError when the store exists but cannot be read (e.g. permission denied)
-        or was written by a newer version. Compacts a long log (errors there are ignored:
-        the marks are loaded either way).
+        or was written by a newer version. Upgrades a version 1 store, and has a long log
+        compacted soon after it returns (`deferred.py`; errors there are ignored).
         """
         with self._mutex:
             warnings = self._warnings + self._reload()
-            self._warnings = []
-            self._loaded = True
-            if self.needs_compaction() or self._old_format:
+            self._warnings, self._loaded = [], True
+            if self._old_format:
                 with suppress(StateError):
                     self.compact_if_needed()
+            elif self.needs_compaction():
+                self._compact_later()
             return warnings
 
     def _implicit_load(self) -> None:
@@ -577,7 +577,8 @@ class StateStore(_Keep, _BulkMerge):
     # -- lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release file descriptors. The store can be loaded again afterwards."""
+        """Finish a deferred compaction, release file descriptors. The store can be loaded again afterwards."""
+        self.finish_compaction()
         with self._mutex:
             _close(self._log_fd)
             self._lock.close()

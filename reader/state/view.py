@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .fields import NOTE, Value, _Extras, order
+from .fields import NOTE, TAG_PREFIX, Value, _Extras, order
 from .format import FIELDS, _Snapshot
 
 _MISS: Any = object()
+TAG = len(TAG_PREFIX)
 
 
 class _View:
@@ -66,13 +67,15 @@ class _View:
         updated = 0
         overlay, memo, snap = self.overlay, self.memo, self.snap
         in_snapshot = {f: bool(snap.lines[f]) for f in FIELDS}
-        for key, field, value, t in events:
+        extras: list[tuple[Any, ...]] = []
+        for event in events:
+            key, field, value, t = event
             if raw:
                 value = value == "true"
                 t = float(t)
             ov = overlay.get(field)
             if ov is None:
-                updated += self.offer_extra(key, field, t, value)
+                extras.append((key, field, value, t) if raw else event)
                 continue
             cur = ov.get(key)
             if cur is None and in_snapshot[field]:
@@ -83,8 +86,39 @@ class _View:
             if cur is None or new > cur:
                 ov[key] = new
                 updated += 1
+        if extras:
+            updated += self._replay_extras(extras)
         if updated:
             self.length = None
+        return updated
+
+    def _replay_extras(self, events: list[tuple[Any, ...]]) -> int:
+        """`offer_extra` for each tag and note event, inlined (a log of them loads in one pass)."""
+        updated = 0
+        tags, notes, note_log = self.extras.tags, self.extras.notes, self.note_log
+        old_extra = self.snap.extras.get if self.snap.extras.lines else None
+        cur: Any
+        for key, field, value, t in events:
+            if field == NOTE:
+                versions = note_log.get(key)
+                if versions is None:
+                    note_log[key] = {(t, value)}
+                else:
+                    versions.add((t, value))
+                cur = notes.get(key)
+            else:
+                per_key = tags.get(key)
+                cur = per_key.get(field[TAG:]) if per_key else None
+            if cur is None and old_extra is not None:
+                cur = old_extra(key, field)
+            if cur is None or t > cur[0] or (t == cur[0] and order(t, value) > order(*cur)):
+                if field == NOTE:
+                    notes[key] = (t, value)
+                elif per_key is None:
+                    tags[key] = {field[TAG:]: (t, value)}
+                else:
+                    per_key[field[TAG:]] = (t, value)
+                updated += 1
         return updated
 
     def records(self) -> int:
