@@ -175,28 +175,34 @@ def _fast_block(block: bytes) -> Checked | None:
     if not block.startswith(_PREFIX) or not block.endswith(b"}\n"):
         return None
     buf = block[len(_PREFIX):-2]
-    starred, false = b'"starred"' in buf, b"false" in buf  # (fewer passes than looking for each middle)
-    found = [mark for (fld, value), middle, mark in zip(_KINDS, _MIDDLES, _MARKS, strict=True)
-             if (starred or fld != FIELDS[1]) and (false or value) and middle in buf]
-    lines = 0
-    for mark in found:  # one kind (the usual case): straight to the separator
-        size, middle = len(buf), _MIDDLES[mark - 1]
-        buf = buf.replace(middle, _SEP if len(found) == 1 else bytes((mark,)))
-        lines += (size - len(buf)) // (len(middle) - 1)
+    size = len(buf)
+    one = buf.replace(_MIDDLES[0], _SEP)  # read true on every line (the usual case): one pass
+    if (size - len(one)) // (len(_MIDDLES[0]) - 1) == n:
+        found, lines, buf = [_MARKS[0]], n, one
+    else:
+        starred, false = b'"starred"' in buf, b"false" in buf  # (fewer passes than looking for each middle)
+        found = [mark for (fld, value), middle, mark in zip(_KINDS, _MIDDLES, _MARKS, strict=True)
+                 if (starred or fld != FIELDS[1]) and (false or value) and middle in buf]
+        lines = 0
+        for mark in found:  # one kind: straight to the separator
+            size, middle = len(buf), _MIDDLES[mark - 1]
+            buf = buf.replace(middle, _SEP if len(found) == 1 else bytes((mark,)))
+            lines += (size - len(buf)) // (len(middle) - 1)
+    del one
     size = len(buf)
     buf = buf.replace(_NEXT, _SEP)
     if lines != n or size - len(buf) != (n - 1) * (len(_NEXT) - 1):
         return None
-    parts = (buf if len(found) == 1 else buf.translate(_TO_SEP)).split(_SEP)  # key, time, key, time, ...
-    times_b = parts[1::2]
-    if not _json_numbers(b"\n" + b"\n".join(times_b) + b"\n"):
-        return None
-    try:
-        keys = b"\n".join(parts[0::2]).decode("utf-8").split("\n")
+    try:  # (a separator is ASCII, so decoding before splitting decodes each key and time alike)
+        parts = (buf if len(found) == 1 else buf.translate(_TO_SEP)).decode("utf-8").split("\n")  # key, time, ...
     except UnicodeDecodeError:
         return None
+    times_s = parts[1::2]
+    if not _json_numbers(("\n" + "\n".join(times_s) + "\n").encode("utf-8")):
+        return None
+    keys = parts[0::2]
     try:
-        times = list(map(float, times_b))
+        times = list(map(float, times_s))
     except ValueError:  # two dots
         return None
     if "" in keys or max(times) == math.inf:
