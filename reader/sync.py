@@ -54,8 +54,6 @@ ROTATE_BYTES = 64 * 1024 * 1024
 """Own file size after which a new numbered file is started (DECISIONS.md)."""
 POLL_BUDGET = 32 * 1024 * 1024
 """At most this many bytes of other machines' files are read by one `SyncFolder.poll`."""
-CATCH_UP_BUDGET = 128 * 1024 * 1024
-"""... and at most this many by each step of `SyncFolder.catch_up` (the merge at start)."""
 MAX_FILES = 1000
 """At most this many files of the synced folder are looked at."""
 CATCH_UP_MARGIN = 300.0
@@ -343,11 +341,10 @@ class SyncFolder:
             return result.keys
 
     def catch_up(self) -> KeySet:
-        """`poll` until everything the other machines wrote so far is merged (at start), up to
-        `CATCH_UP_BUDGET` bytes at a time (one merge, one ``fsync``, for most starts)."""
-        changed = self.poll(CATCH_UP_BUDGET)
+        """`poll` until everything the other machines wrote so far is merged (at start)."""
+        changed = self.poll()
         while self._more:
-            changed = changed | self.poll(CATCH_UP_BUDGET)
+            changed = changed | self.poll()
         return changed
 
     def _skip_merged(self, state: dict[str, Any], result: MergeResult, merged: Checked) -> None:
@@ -501,5 +498,5 @@ def push_after_write(folder: SyncFolder | None, warn: Callable[[str], None]) -> 
             warn(f"sync: {err} (caught up later)")
 
 
-__all__ = ["CATCH_UP_BUDGET", "MAX_LINE", "POLL_BUDGET", "ROTATE_BYTES", "FileStatus", "StateError", "SyncError",
-           "SyncFolder", "push_after_write", "start", "status_lines"]
+__all__ = ["MAX_LINE", "POLL_BUDGET", "ROTATE_BYTES", "FileStatus", "StateError", "SyncError", "SyncFolder",
+           "push_after_write", "start", "status_lines"]

@@ -64,7 +64,7 @@ class Checked:
     fields: list[str] = field(default_factory=list)
     values: list[Value] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
-    bodies: list[bytes] | None = field(default_factory=list)
+    bodies: list[bytes | memoryview] | None = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -156,7 +156,10 @@ def parse_checked(data: bytes, start: int = 0, stop: int | None = None) -> Check
         if end <= pos:  # one line longer than a block
             end = data.find(b"\n", pos + BLOCK, size) + 1 or size
         block = data[pos:end] if pos or end < len(data) else data
-        out.extend(_fast_block(block) or _slow_block(block))
+        got = _fast_block(block) or _slow_block(block)
+        if got.bodies is not None and block is not data:  # (the bytes read, not a copy, are kept)
+            got.bodies = [memoryview(data)[pos:end]]
+        out.extend(got)
         pos = end
     return out
 
@@ -307,7 +310,7 @@ class _BulkMerge:
         def _ensure_loaded(self) -> None: ...
         def _sync(self) -> int: ...
         def _upgrade_locked(self) -> None: ...
-        def _write_locked(self, data: bytes | list[bytes], count: int) -> int: ...
+        def _write_locked(self, data: bytes | list[bytes | memoryview], count: int) -> int: ...
 
         _offset: int
 
@@ -347,7 +350,7 @@ class _BulkMerge:
         updated = count - len(versions)
         if not count:
             return MergeResult(0, changed, None)
-        data: bytes | list[bytes]
+        data: bytes | list[bytes | memoryview]
         if count == len(batch) and batch.bodies is not None:
             data = batch.bodies
         else:

@@ -386,7 +386,7 @@ class StateStore(_Keep, _BulkMerge, _Deferred):
         self._write_locked(data, len(events))
         self._remember(events, batch)
 
-    def _write_locked(self, data: bytes | list[bytes], count: int) -> int:
+    def _write_locked(self, data: bytes | list[bytes | memoryview], count: int) -> int:
         """Append `data` (`count` events; a list: its concatenation, not made) and `fsync`; returns
         the offset it starts at. On failure nothing of it stays and StateError is raised."""
         chunks = [data] if isinstance(data, bytes) else data
