@@ -209,4 +209,3 @@ def test_a_crash_during_a_deferred_compaction_loses_nothing(long_log, tmp_path, 
     s.close()  # the next load (here: its close) finishes the job
     assert len((directory / state.LOG_NAME).read_text().splitlines()) == 1
     assert state_of(directory) == expected
-

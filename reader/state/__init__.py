@@ -111,8 +111,10 @@ Writing
   with ``O_APPEND``; ``fsync``; unlock; only then update memory and return. A batch (a mark-all
   of 100,000 papers) is one write and one ``fsync``. A new log is created complete (temporary
   file, ``fsync``, ``rename``, directory ``fsync``), so a log is never seen without its header.
-* Compaction (`StateStore.compact`, automatic in `StateStore.load` when the log holds more than
-  10,000 events, or more than 1,000 and more than the snapshot): lock; catch up; append the
+* Compaction (`StateStore.compact`, automatic after `StateStore.load` when the log holds more than
+  10,000 events, or more than 1,000 and more than the snapshot: on a worker thread a second after
+  `load` has returned, finished by `StateStore.close` or at the interpreter's exit if not done
+  by then; see `reader.state.deferred`): lock; catch up; append the
   log's events to the history files and ``fsync`` them; write the new
   snapshot to a temporary file, ``fsync``, ``rename`` over ``marks.snapshot``, directory
   ``fsync``; then the same for a new log holding only its header. A crash between the two

@@ -99,12 +99,13 @@ class _View:
         old_extra = self.snap.extras.get if self.snap.extras.lines else None
         cur: Any
         for key, field, value, t in events:
+            tv = (t, value)
             if field == NOTE:
                 versions = note_log.get(key)
                 if versions is None:
-                    note_log[key] = {(t, value)}
+                    note_log[key] = {tv}
                 else:
-                    versions.add((t, value))
+                    versions.add(tv)
                 cur = notes.get(key)
             else:
                 per_key = tags.get(key)
@@ -113,11 +114,11 @@ class _View:
                 cur = old_extra(key, field)
             if cur is None or t > cur[0] or (t == cur[0] and order(t, value) > order(*cur)):
                 if field == NOTE:
-                    notes[key] = (t, value)
+                    notes[key] = tv
                 elif per_key is None:
-                    tags[key] = {field[TAG:]: (t, value)}
+                    tags[key] = {field[TAG:]: tv}
                 else:
-                    per_key[field[TAG:]] = (t, value)
+                    per_key[field[TAG:]] = tv
                 updated += 1
         return updated
 
