@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import reader.state as state
 from reader.state import StateStore, deferred
 from reader.state.events import _LOG_ANY, _event_line, _groups_event
-from reader.state.fastlog import events_of
+from reader.state.fastlog import Columns, events_of
 from reader.state.format import _Snapshot, _SnapExtras
 from reader.state.view import _View
 
@@ -90,6 +90,13 @@ def test_replaying_tags_and_notes_gives_what_offering_them_one_by_one_gives(evs,
     assert updated == count
     assert fast.extras.tags == plain.extras.tags and fast.extras.notes == plain.extras.notes
     assert fast.note_log == plain.note_log and fast.overlay == plain.overlay
+    only = [e for e in evs if e[1] not in state.FIELDS]  # as read from a log of tags and notes only
+    columns = _View(snap)
+    got = columns.replay(Columns(*map(list, zip(*only, strict=True)), kinds=frozenset(e[1] for e in only))
+                         if only else [])
+    assert got == _View(snap).replay(only)
+    assert columns.extras.tags == plain.extras.tags and columns.extras.notes == plain.extras.notes
+    assert columns.note_log == plain.note_log
 
 
 # -- deferred compaction --------------------------------------------------------------------------

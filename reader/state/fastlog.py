@@ -32,7 +32,8 @@ def events_of(text: str) -> Sequence[tuple[Any, ...]] | None:
     if not found or len(found) != text.count("\n") or "\\u" in text:
         return None  # (not only event lines, or lone surrogates to look for)
     keys, fields, _, texts, stamps = zip(*found, strict=True)
-    if not all(f in FIELDS or f == NOTE or is_field(f) for f in set(fields)):
+    kinds = set(fields)
+    if not all(f in FIELDS or f == NOTE or is_field(f) for f in kinds):
         return None
     try:
         values: list[Any] = json.loads("[" + ",".join(texts) + "]")
@@ -43,17 +44,18 @@ def events_of(text: str) -> Sequence[tuple[Any, ...]] | None:
     if max(map(len, texts)) > MAX_NOTE_BYTES // 4 and any(
             isinstance(v, str) and len(v) > MAX_NOTE_BYTES // 4 and valid_note(v) for v in values):
         return None
-    return Columns(keys, fields, values, list(map(float, stamps)))
+    return Columns(keys, fields, values, list(map(float, stamps)), kinds=frozenset(kinds))
 
 
 class Columns(Sequence[tuple[Any, ...]]):
     """Events as four columns, iterated as (key, field, value, time) tuples made one at a time
     (replaying them builds no list of a tuple per event for the collector to walk)."""
 
-    __slots__ = ("_columns",)
+    __slots__ = ("_columns", "kinds")
 
-    def __init__(self, *columns: Sequence[Any]) -> None:
+    def __init__(self, *columns: Sequence[Any], kinds: frozenset[str]) -> None:
         self._columns = columns
+        self.kinds = kinds  # the fields that occur
 
     def __len__(self) -> int:
         return len(self._columns[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .fastlog import Columns
 from .fields import NOTE, TAG_PREFIX, Value, _Extras, order
 from .format import FIELDS, _Snapshot
 
@@ -64,6 +65,11 @@ class _View:
     def replay(self, events: Iterable[tuple[Any, ...]], raw: bool = False) -> int:
         """Apply (key, field, value, time) events by the conflict rule; returns how many
         updated the state. With `raw`, value and time are the log's text ("true", "17.5")."""
+        if isinstance(events, Columns) and events.kinds.isdisjoint(FIELDS):  # only tags and notes
+            updated = self._replay_extras(events)
+            if updated:
+                self.length = None
+            return updated
         updated = 0
         overlay, memo, snap = self.overlay, self.memo, self.snap
         in_snapshot = {f: bool(snap.lines[f]) for f in FIELDS}
@@ -92,7 +98,7 @@ class _View:
             self.length = None
         return updated
 
-    def _replay_extras(self, events: list[tuple[Any, ...]]) -> int:
+    def _replay_extras(self, events: Iterable[tuple[Any, ...]]) -> int:
         """`offer_extra` for each tag and note event, inlined (a log of them loads in one pass)."""
         updated = 0
         tags, notes, note_log = self.extras.tags, self.extras.notes, self.note_log
