@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .events import _event_line
-from .fields import FIELDS, NOTE, Value, order
+from .fields import FIELDS, Value
 from .files import _bulk
 from .format import Event, _line_event, _parse_log_lines
-from .keep import checked_value
+from .keep import checked_value, merge_winners
 
 if TYPE_CHECKING:
     from .history import NoteIndex
@@ -370,23 +370,5 @@ class _BulkMerge:
 
     def _extra_winners(self, view: _View, events: list[Event]) -> tuple[list[Event], list[Event]]:
         """Tags and notes, as `merge` does: the winners, and the note versions not known yet."""
-        winners: dict[tuple[str, str], Event] = {}
-        notes: set[tuple[str, float, Value]] = set()
-        for e in events:
-            if e.field == NOTE:
-                notes.add((e.key, e.time, e.value))
-            w = winners.get((e.key, e.field))
-            cur = (w.time, w.value) if w is not None else view.current(e.key, e.field)
-            if cur is None or order(e.time, e.value) > order(*cur):
-                winners[e.key, e.field] = e
-        versions: list[Event] = []
-        if notes:
-            known = self._notes.versions(self.directory)
-            for key, t, value in sorted(notes, key=lambda n: (n[0], order(n[1], n[2]))):
-                if ((t, value) in known.get(key, ()) or (t, value) in view.note_log.get(key, ())
-                        or view.extra(key, NOTE) == (t, value)):
-                    continue
-                w = winners.get((key, NOTE))
-                if w is None or (w.time, w.value) != (t, value):
-                    versions.append(Event(key, NOTE, value, t))
+        winners, versions = merge_winners(view, events, lambda: self._notes.versions(self.directory))
         return list(winners.values()), versions

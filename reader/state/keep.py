@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +70,34 @@ def comes_back_unread(read: bool, read_time: float | None, announced: dt.date | 
     """Whether a read paper shows unread: only with `unread_on_update`, and only while its read
     mark is older than its newest version's announcement. Derived, never stored."""
     return read and unread_on_update and is_updated(read_time, announced)
+
+
+def merge_winners(view: _View, events: Iterable[Event],
+                  known_versions: Callable[[], dict[str, set[tuple[float, str | None]]]],
+                  ) -> tuple[dict[tuple[str, str], Event], list[Event]]:
+    """The store's merge rule (DECISIONS.md) over `events` against `view`: for each paper and
+    field the event that wins (the latest time; a tie goes to true), and every note version not
+    known here yet (`known_versions` is read only when there are notes), so none is ever lost."""
+    winners: dict[tuple[str, str], Event] = {}
+    notes: set[tuple[str, float, Value]] = set()
+    for e in events:
+        if e.field == NOTE:
+            notes.add((e.key, e.time, e.value))
+        w = winners.get((e.key, e.field))
+        cur = (w.time, w.value) if w is not None else view.current(e.key, e.field)
+        if cur is None or order(e.time, e.value) > order(*cur):
+            winners[e.key, e.field] = e
+    versions: list[Event] = []
+    if notes:
+        known = known_versions()
+        for key, t, value in sorted(notes, key=lambda n: (n[0], order(n[1], n[2]))):
+            if ((t, value) in known.get(key, ()) or (t, value) in view.note_log.get(key, ())
+                    or view.extra(key, NOTE) == (t, value)):
+                continue
+            w = winners.get((key, NOTE))
+            if w is None or (w.time, w.value) != (t, value):
+                versions.append(Event(key, NOTE, value, t))
+    return winners, versions
 
 
 class _Keep:
@@ -245,26 +273,8 @@ class _Keep:
             with self._lock.held():
                 self._sync()
                 self._upgrade_locked()
-                view = self._view
-                winners: dict[tuple[str, str], Event] = {}
-                notes: set[tuple[str, float, Value]] = set()
-                for e in items:
-                    if e.field == NOTE:
-                        notes.add((e.key, e.time, e.value))
-                    w = winners.get((e.key, e.field))
-                    cur = (w.time, w.value) if w is not None else view.current(e.key, e.field)
-                    if cur is None or order(e.time, e.value) > order(*cur):
-                        winners[e.key, e.field] = e
-                out = list(winners.values())
-                if notes:
-                    known = self._notes.versions(self.directory)
-                    for key, t, value in sorted(notes, key=lambda n: (n[0], order(n[1], n[2]))):
-                        if ((t, value) in known.get(key, ()) or (t, value) in view.note_log.get(key, ())
-                                or view.extra(key, NOTE) == (t, value)):
-                            continue
-                        w = winners.get((key, NOTE))
-                        if w is None or (w.time, w.value) != (t, value):
-                            out.append(Event(key, NOTE, value, t))
+                winners, versions = merge_winners(self._view, items, lambda: self._notes.versions(self.directory))
+                out = list(winners.values()) + versions
                 if out:
                     self._append_locked(out)
                 return len(winners)
