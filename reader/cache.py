@@ -104,8 +104,15 @@ class ColumnWriter:
         self.strings([v for v in values if v is not None])
 
     def getvalue(self) -> bytes:
-        body = b"".join(self.parts)
-        return _MAGIC + _CRC.pack(zlib.crc32(body)) + body
+        return b"".join(self.chunks())
+
+    def chunks(self) -> list[bytes]:
+        """What `getvalue` joins, without joining it (a merged group's entry is megabytes: written
+        chunk by chunk, it is not held twice)."""
+        crc = 0
+        for part in self.parts:
+            crc = zlib.crc32(part, crc)
+        return [_MAGIC + _CRC.pack(crc), *self.parts]
 
 
 class ColumnReader:
@@ -193,12 +200,17 @@ def read_entry(path: Path) -> bytes | None:
         return None
 
 
-def write_entry(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically; a failure (a full disk) leaves nothing behind."""
+def write_entry(path: Path, data: bytes | Sequence[bytes]) -> None:
+    """Replace `path` with `data` (bytes, or chunks of them) atomically; a failure (a full disk)
+    leaves nothing behind."""
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as fh:
+            if isinstance(data, bytes):
+                fh.write(data)
+            else:
+                fh.writelines(data)
         os.replace(tmp, path)
     except OSError:
         _discard(tmp)  # a cache that cannot be written only costs speed
@@ -409,7 +421,7 @@ class ParseCache:
         w.optional_strings([d.category for d in result.digests])
         w.optional_strings([d.date for d in result.digests])
         w.ints([d.line for d in result.digests])
-        write_entry(entry, w.getvalue())
+        write_entry(entry, w.chunks())
 
     # -- search segments, one a digest file (see `reader.search.segments`)
 
@@ -431,7 +443,7 @@ class ParseCache:
     def put_segment(self, path: str, w: ColumnWriter) -> None:
         entry = self._entry("segments", path, "cols")
         if entry is not None:
-            write_entry(entry, w.getvalue())
+            write_entry(entry, w.chunks())
 
     # -- the search index of a whole library (before segments; kept for older callers)
 
