@@ -8,6 +8,7 @@ and turns a view id (``all``, ``starred``, ``searches``, ``day:...``, ``digest:.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -60,7 +61,8 @@ class Navigation:
         self.flags = flags
         self.navigator = Navigator(listings, flags.is_read, flags.is_starred)
         order = all_order(papers)
-        self.all_rows: Sequence[int] | None = None if order == list(range(len(papers))) else order
+        # 4 bytes a paper, not an int object and a pointer (3.6 MB less at 100,000 papers).
+        self.all_rows: Sequence[int] | None = None if order == list(range(len(papers))) else array("i", order)
         """Indices in "All" order (newest day first, then `number`); None when that is load order."""
 
     def rows(self, view: str) -> Sequence[int] | None:
