@@ -455,14 +455,39 @@ def sparkline(values: Sequence[int]) -> str:
     return "".join(" " if v <= 0 else SPARK_BLOCKS[min(steps - 1, (v * steps - 1) // top)] for v in values)
 
 
+_LAST = float("inf")
+
+
 def all_order(papers: Sequence[Listing]) -> list[int]:
     """Indices of `papers` in "All" order: newest day first, then digest order (`number`),
-    then as given; undated papers last."""
-    def sort_key(i: int) -> tuple[int, str, float, int]:
-        p = papers[i]
-        number = p.number if p.number is not None else float("inf")
-        return (0, _inverted(p.date), number, i) if p.date else (1, "", number, i)
-    return sorted(range(len(papers)), key=sort_key)
+    then as given; undated papers last.
+
+    Day by day, each day's papers sorted by number (a stable sort keeps the given order among
+    equals): one sort key a paper was a tuple and a string, 15 MB at 100,000 papers while the
+    last rows of a load were being made."""
+    by_date: dict[str, list[int]] = {}
+    undated: list[int] = []
+    for i, p in enumerate(papers):
+        if p.date:
+            got = by_date.get(p.date)
+            if got is None:
+                got = by_date[p.date] = []
+            got.append(i)
+        else:
+            undated.append(i)
+
+    def number(i: int) -> float:
+        n = papers[i].number
+        return _LAST if n is None else n
+
+    out: list[int] = []
+    for date in sorted(by_date, key=_inverted):
+        rows = by_date[date]
+        rows.sort(key=number)
+        out += rows
+    undated.sort(key=number)
+    out += undated
+    return out
 
 
 def _inverted(date: str) -> str:

@@ -463,7 +463,8 @@ class Session:
         matches = self.keep.matches
         mask = matches.hidden if matches is not None and self.keep.rules.hide else None
         hidden = None if mask is None else (lambda i: bool(mask[i]))
-        sources = Sources(corpus, self.keys, self.marks.is_read, self.marks.is_starred, lookups, hidden)
+        sources = Sources(corpus, self.keys, self.marks.is_read, self.marks.is_starred, lookups, hidden,
+                          self.marks.index.first)  # `keys` are this index's
         return build_rows(views, sources, nav.flags.is_read, self.store), generation, version
 
     def attach_smart_rows(self, built: tuple[SmartRows, int, int]) -> bool:
