@@ -206,14 +206,18 @@ def write_entry(path: Path, data: bytes | Sequence[bytes]) -> None:
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            if isinstance(data, bytes):
-                fh.write(data)
-            else:
-                fh.writelines(data)
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            _write_chunks(tmp, data)
         os.replace(tmp, path)
     except OSError:
         _discard(tmp)  # a cache that cannot be written only costs speed
+
+
+def _write_chunks(path: Path, chunks: Sequence[bytes]) -> None:
+    with open(path, "wb") as fh:
+        fh.writelines(chunks)
 
 
 def _discard(path: Path) -> None:
@@ -309,18 +313,24 @@ def _shared(values: list[str | None]) -> list[str | None]:
 
 _small_ints: list[int] = []
 """Shared int objects for line numbers and digest numbers (a new one a paper costs 28 bytes;
-Python shares only those up to 256), made on first use."""
+Python shares only those up to 256), made as far as needed (all 65,536 of them cost 2.6 MB)."""
 
 
 def _shared_ints(values: Sequence[int | None]) -> Sequence[int | None]:
     """`values` with the small ones as shared objects (at C speed when they all are)."""
     global _small_ints
-    small = _small_ints = _small_ints or list(range(1 << 16))
+    small = _small_ints
     try:
-        if min(values, default=0) >= 0:  # type: ignore[type-var,operator]
+        top: int = max(values, default=0)  # type: ignore[type-var,assignment]
+        if min(values, default=0) >= 0 and top < 1 << 16:  # type: ignore[type-var,operator]
+            if top >= len(small):  # a new list, not extended: another thread may be reading this one
+                small = _small_ints = list(range(min(1 << 16, max(1024, 2 * top))))
             return list(map(small.__getitem__, values))  # type: ignore[arg-type]
-    except (IndexError, TypeError):  # a None (no min) or a large one
+    except TypeError:  # a None (no min)
         pass
+    top = max((v for v in values if v is not None and v < 1 << 16), default=0)
+    if top >= len(small):
+        small = _small_ints = list(range(min(1 << 16, max(1024, 2 * top))))
     return [v if v is None or not 0 <= v < 1 << 16 else small[v] for v in values]
 
 
