@@ -104,8 +104,15 @@ class ColumnWriter:
         self.strings([v for v in values if v is not None])
 
     def getvalue(self) -> bytes:
-        body = b"".join(self.parts)
-        return _MAGIC + _CRC.pack(zlib.crc32(body)) + body
+        return b"".join(self.chunks())
+
+    def chunks(self) -> list[bytes]:
+        """What `getvalue` joins, without joining it (a merged group's entry is megabytes: written
+        chunk by chunk, it is not held twice)."""
+        crc = 0
+        for part in self.parts:
+            crc = zlib.crc32(part, crc)
+        return [_MAGIC + _CRC.pack(crc), *self.parts]
 
 
 class ColumnReader:
@@ -193,15 +200,24 @@ def read_entry(path: Path) -> bytes | None:
         return None
 
 
-def write_entry(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically; a failure (a full disk) leaves nothing behind."""
+def write_entry(path: Path, data: bytes | Sequence[bytes]) -> None:
+    """Replace `path` with `data` (bytes, or chunks of them) atomically; a failure (a full disk)
+    leaves nothing behind."""
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            _write_chunks(tmp, data)
         os.replace(tmp, path)
     except OSError:
         _discard(tmp)  # a cache that cannot be written only costs speed
+
+
+def _write_chunks(path: Path, chunks: Sequence[bytes]) -> None:
+    with open(path, "wb") as fh:
+        fh.writelines(chunks)
 
 
 def _discard(path: Path) -> None:
@@ -297,18 +313,24 @@ def _shared(values: list[str | None]) -> list[str | None]:
 
 _small_ints: list[int] = []
 """Shared int objects for line numbers and digest numbers (a new one a paper costs 28 bytes;
-Python shares only those up to 256), made on first use."""
+Python shares only those up to 256), made as far as needed (all 65,536 of them cost 2.6 MB)."""
 
 
 def _shared_ints(values: Sequence[int | None]) -> Sequence[int | None]:
     """`values` with the small ones as shared objects (at C speed when they all are)."""
     global _small_ints
-    small = _small_ints = _small_ints or list(range(1 << 16))
+    small = _small_ints
     try:
-        if min(values, default=0) >= 0:  # type: ignore[type-var,operator]
+        top: int = max(values, default=0)  # type: ignore[type-var,assignment]
+        if min(values, default=0) >= 0 and top < 1 << 16:  # type: ignore[type-var,operator]
+            if top >= len(small):  # a new list, not extended: another thread may be reading this one
+                small = _small_ints = list(range(min(1 << 16, max(1024, 2 * top))))
             return list(map(small.__getitem__, values))  # type: ignore[arg-type]
-    except (IndexError, TypeError):  # a None (no min) or a large one
+    except TypeError:  # a None (no min)
         pass
+    top = max((v for v in values if v is not None and v < 1 << 16), default=0)
+    if top >= len(small):
+        small = _small_ints = list(range(min(1 << 16, max(1024, 2 * top))))
     return [v if v is None or not 0 <= v < 1 << 16 else small[v] for v in values]
 
 
@@ -409,7 +431,7 @@ class ParseCache:
         w.optional_strings([d.category for d in result.digests])
         w.optional_strings([d.date for d in result.digests])
         w.ints([d.line for d in result.digests])
-        write_entry(entry, w.getvalue())
+        write_entry(entry, w.chunks())
 
     # -- search segments, one a digest file (see `reader.search.segments`)
 
@@ -431,7 +453,7 @@ class ParseCache:
     def put_segment(self, path: str, w: ColumnWriter) -> None:
         entry = self._entry("segments", path, "cols")
         if entry is not None:
-            write_entry(entry, w.getvalue())
+            write_entry(entry, w.chunks())
 
     # -- the search index of a whole library (before segments; kept for older callers)
 

@@ -12,6 +12,11 @@ objects (papers, titles, the search indexes) and paused typing for tens of ms at
   20-50 ms, and after a freeze Python would run one every few keystrokes. `raise_threshold()`
   stops the automatic full passes and `tick()` (called every second) runs one when no key has
   come for `IDLE_SECONDS`, or at the latest every `AT_LEAST_SECONDS` even while keys keep coming.
+
+`release_memory()` hands the pages freed by a big temporary build back to the system (glibc's
+`malloc_trim`; a no-op where the C library has none): merging a cold start's word indexes frees
+tens of MB between groups that the heap would otherwise keep, so the next group grows the
+process further.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 IDLE_SECONDS = 1.0
 """Full collections wait until no key has come for this long..."""
@@ -104,3 +110,26 @@ class IdleCollector:
             gc.collect()
         self.last_collection = time.monotonic()
         return True
+
+
+_trim: Callable[[int], Any] | None = None
+_no_trim = False
+
+
+def release_memory() -> bool:
+    """Return freed heap pages to the system (glibc's `malloc_trim(0)`, a few ms); False where the
+    C library has no such call (musl, macOS, Windows), and then nothing is done."""
+    global _trim, _no_trim
+    if _trim is None and not _no_trim:
+        try:
+            import ctypes
+
+            fn = ctypes.CDLL(None).malloc_trim
+            fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
+            _trim = fn
+        except Exception:  # no C library to ask, or no malloc_trim in it
+            _no_trim = True
+    if _trim is None:
+        return False
+    _trim(0)
+    return True

@@ -152,7 +152,10 @@ class Session:
         """Display titles (unless given: a corpus has them), the key index, the flags and the
         navigator over `listings` (every listing before merging; the papers when not given) (in a
         worker: 0.1-0.3 s at 100k papers)."""
-        titles = [display_title(p.title) for p in papers] if titles is None else list(titles)
+        if titles is None:
+            titles = [display_title(p.title) for p in papers]
+        elif not isinstance(titles, list):
+            titles = list(titles)  # else shared, not copied: nothing changes a corpus's titles
         index = KeyIndex([p.key for p in papers])
         read, starred = index.flags(store)
         navigation = Navigation(papers if listings is None else listings, papers, KeyFlags(index, read, starred))
@@ -463,7 +466,8 @@ class Session:
         matches = self.keep.matches
         mask = matches.hidden if matches is not None and self.keep.rules.hide else None
         hidden = None if mask is None else (lambda i: bool(mask[i]))
-        sources = Sources(corpus, self.keys, self.marks.is_read, self.marks.is_starred, lookups, hidden)
+        sources = Sources(corpus, self.keys, self.marks.is_read, self.marks.is_starred, lookups, hidden,
+                          self.marks.index.first)  # `keys` are this index's
         return build_rows(views, sources, nav.flags.is_read, self.store), generation, version
 
     def attach_smart_rows(self, built: tuple[SmartRows, int, int]) -> bool:

@@ -3,15 +3,15 @@
 `TitleWords` holds the distinct words of every title (sorted) and finds, for a casefolded word,
 the title words that start with something within `max_typos` edits of it (rapidfuzz OSA:
 transpositions count 1). `fuzzy_spans` finds the same words in one text, for highlighting.
+
+rapidfuzz is imported on the first misspelt word (about 5 ms once), not at start: its modules and
+libraries are 3.8 MB of the start's peak memory, and most sessions never need them.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from .language import _WORD_RE, max_typos
 
@@ -63,6 +63,9 @@ class TitleWords:
             hit = self._cache.get(key)
         if hit is not None:
             return hit
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         vocab = self.vocab
         found: dict[int, float] = {}
         n = len(word)
@@ -84,6 +87,8 @@ class TitleWords:
 def fuzzy_spans(folded: str, owner: list[int] | None, word: str) -> list[tuple[int, int]]:
     """Spans of the words of `folded` that the fuzzy fallback for `word` would accept (`owner`
     maps folded positions back to the text's, see `reader.search.highlight`)."""
+    from rapidfuzz.distance import OSA
+
     k = max_typos(len(word))
     n = len(word)
     out = []

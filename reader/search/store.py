@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from itertools import chain
 
 from ..cache import CacheMiss, ParseCache, Stamp
+from ..gc_policy import release_memory
 from ..library import Library
 from ..model import Paper
 from .corpus import Corpus
@@ -210,6 +211,7 @@ class SegmentStore:
                 continue
             # Written, not kept: this session's corpus searches the members; the next reads it.
             self._write(_group_path(key), (len(members),), Part.merged(parts))
+            release_memory()  # what merging freed, back before the next group grows the heap again
             self.merged += 1
             done += 1
             with self._lock:
