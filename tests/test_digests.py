@@ -8,7 +8,9 @@ from typing import NamedTuple
 import pytest
 
 from reader import digests as dg
-from reader.digests import ALL, HISTORY, SEARCHES, STARRED, LastView, Navigator, day_view, digest_view
+from reader import opening as op
+from reader.digests import ALL, HISTORY, SEARCHES, STARRED, Navigator, day_view, digest_view
+from reader.opening import LastView
 from reader.library import load
 
 SEED = Path(__file__).resolve().parent.parent / "sample_digests"
@@ -144,48 +146,48 @@ def test_opening_first_start_picks_newest_digest_with_unread() -> None:
     flags = Flags()
     flags.read.update({"b", "a"})  # 2019-07-09 cs.CV is all read
     nav, _ = make(flags)
-    assert dg.opening(nav, None, flags.is_read) == dg.Opening(digest_view("2019-07-09", "cs.LG"), "c")
+    assert op.opening(nav, None, flags.is_read) == op.Opening(digest_view("2019-07-09", "cs.LG"), "c")
     flags.read.add("c")
     nav.update("c")
     # cursor on the first unread paper of the digest, not on its first paper
     flags.read.discard("b")
     flags.read.add("d")
     nav.update_many(["b", "d"])
-    assert dg.opening(nav, None, flags.is_read).view == digest_view("2019-07-09", "cs.CV")
-    assert dg.opening(nav, None, flags.is_read).cursor == "b"
+    assert op.opening(nav, None, flags.is_read).view == digest_view("2019-07-09", "cs.CV")
+    assert op.opening(nav, None, flags.is_read).cursor == "b"
 
 
 def test_opening_everything_read_opens_newest_digest() -> None:
     flags = Flags()
     flags.read.update({"a", "b", "c", "d", "s"})
     nav, _ = make(flags)
-    assert dg.opening(nav, None, flags.is_read) == dg.Opening(digest_view("2019-07-09", "cs.CV"), "b")
+    assert op.opening(nav, None, flags.is_read) == op.Opening(digest_view("2019-07-09", "cs.CV"), "b")
 
 
 def test_opening_restores_last_view_unless_a_newer_digest_arrived() -> None:
     nav, flags = make()
-    last = LastView(day_view("2019-07-08"), "ti:x", "d", dg.newest_marker(nav))
-    assert dg.opening(nav, last, flags.is_read) == dg.Opening(day_view("2019-07-08"), "d", "ti:x", restored=True)
-    gone = LastView("day:2000-01-01", "", None, dg.newest_marker(nav))
-    assert dg.opening(nav, gone, flags.is_read).view == ALL
+    last = LastView(day_view("2019-07-08"), "ti:x", "d", op.newest_marker(nav))
+    assert op.opening(nav, last, flags.is_read) == op.Opening(day_view("2019-07-08"), "d", "ti:x", restored=True)
+    gone = LastView("day:2000-01-01", "", None, op.newest_marker(nav))
+    assert op.opening(nav, gone, flags.is_read).view == ALL
     older = LastView(ALL, "", None, ("2019-07-08", "cs.CV"))
-    assert not dg.opening(nav, older, flags.is_read).restored
+    assert not op.opening(nav, older, flags.is_read).restored
     same_day_new_category = LastView(ALL, "", None, ("2019-07-09", "cs.CV"))
-    assert dg.has_newer_digest(nav, same_day_new_category)
+    assert op.has_newer_digest(nav, same_day_new_category)
 
 
 def test_last_view_round_trip_and_bad_records(tmp_path: Path) -> None:
     lib = tmp_path / "lib"
     lib.mkdir()
-    assert dg.load_last_view([lib]) is None
+    assert op.load_last_view([lib]) is None
     record = LastView(digest_view("2019-07-09", "cs.CV"), "is:unread", "1907.03739", ("2019-07-09", "cs.CV"))
-    dg.save_last_view([lib], record)
-    assert dg.load_last_view([str(lib)]) == record
-    assert dg.load_last_view([tmp_path / "other"]) is None  # per library
-    assert not [p for p in dg.last_view_path([lib]).parent.iterdir() if p.suffix == ".tmp"]
+    op.save_last_view([lib], record)
+    assert op.load_last_view([str(lib)]) == record
+    assert op.load_last_view([tmp_path / "other"]) is None  # per library
+    assert not [p for p in op.last_view_path([lib]).parent.iterdir() if p.suffix == ".tmp"]
     for junk in ("{", "[]", '{"view": 1, "filter": "", "cursor": null, "newest": []}'):
-        dg.last_view_path([lib]).write_text(junk, encoding="utf-8")
-        assert dg.load_last_view([lib]) is None
+        op.last_view_path([lib]).write_text(junk, encoding="utf-8")
+        assert op.load_last_view([lib]) is None
 
 
 @pytest.mark.parametrize("view", [ALL, STARRED, SEARCHES, "day:2019-07-09", "digest:2019-07-09:cs.CV"])

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..digests import HISTORY, STARRED, LastView, load_last_view, newest_marker, opening, save_last_view
+from ..digests import HISTORY, STARRED
+from ..opening import LastView, load_last_view, newest_marker, opening, save_last_view
 from ..export import export_text
 from ..model import Paper
 from . import history_wiring
@@ -145,7 +146,7 @@ class NavigationActions:
         plist.move_to(position)
 
     def open_first_view(self) -> None:
-        """After loading: the opening rule (reader.digests.opening) picks the view and cursor."""
+        """After loading: the opening rule (reader.opening.opening) picks the view and cursor."""
         nav = self.session.navigation
         if nav is None:
             return
@@ -176,7 +177,7 @@ class NavigationActions:
             self.pending_restore = None
 
     def save_view(self) -> None:
-        """At quit: what is shown, for the next start (reader.digests.save_last_view)."""
+        """At quit: what is shown, for the next start (reader.opening.save_last_view)."""
         nav, session = self.session.navigation, self.session
         if nav is None or not session.loaded:
             return

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from textual.worker import get_current_worker
 
-from ..digests import ALL, has_newer_digest, load_last_view
+from ..digests import ALL
+from ..opening import has_newer_digest, load_last_view
 from ..smart_views import SmartView, mentions_watch, smart_views
 
 if TYPE_CHECKING:
