@@ -16,12 +16,12 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..recent import Entry, UndoOne
 from ..text import sanitize
-from .keys import RowCursor, movement_bindings
+from .cursor_list import CursorListView
+from .keys import movement_bindings
 
 WHAT_WIDTH = 16
 """At most this many columns for what the event did (``marked unread``); a longer tag name is cut."""
@@ -29,7 +29,7 @@ WHEN_WIDTH = 11
 """``12-06 16:45``."""
 
 
-class HistoryList(RowCursor, ScrollView, can_focus=True):
+class HistoryList(CursorListView, can_focus=True):
     """Recent events with a cursor: Enter goes to the event's paper, `u` undoes the event."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -101,19 +101,9 @@ class HistoryList(RowCursor, ScrollView, can_focus=True):
 
     def _set_cursor(self, position: int) -> None:
         before = self.cursor
-        self.cursor = max(0, min(position, len(self.rows) - 1))
-        self._scroll_to_cursor()
-        self.refresh()
+        self._place_cursor(position)
         if self.cursor != before:
             self._moved()
-
-    def _scroll_to_cursor(self) -> None:
-        height = max(self.scrollable_content_region.height, 1)
-        top = round(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def _moved(self) -> None:
         if self.on_move is not None:
@@ -138,25 +128,10 @@ class HistoryList(RowCursor, ScrollView, can_focus=True):
             self.on_undo(entry)
 
     async def _on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return
-        row = round(self.scroll_y) + offset.y
-        if 0 <= row < len(self.rows):
-            self._set_cursor(row)
-            if event.chain >= 2:
-                self.action_open()
-
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
+        if self._clicked_row(event) is not None and event.chain >= 2:
+            self.action_open()
 
     # -- rendering --------------------------------------------------------------------------
-
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
 
     def render_line(self, y: int) -> Strip:
         position = round(self.scroll_y) + y

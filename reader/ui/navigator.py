@@ -13,21 +13,20 @@ from typing import ClassVar
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..digests import Navigator, Row, parse_view
-from .keys import RowCursor, movement_bindings
+from .cursor_list import CursorListView
+from .keys import movement_bindings
 
 NAVIGATOR_WIDTH = 30
 
 
-class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
+class NavigatorPanel(CursorListView, can_focus=True):
     """The navigator's rows with a cursor; Enter or a click chooses the row under it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -115,14 +114,7 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
     # -- cursor and choice ------------------------------------------------------------------
 
     def _set_cursor(self, position: int) -> None:
-        self.cursor = max(0, min(position, len(self.rows) - 1))
-        height = max(self.scrollable_content_region.height, 1)
-        top = round(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
-        self.refresh()
+        self._place_cursor(position)
 
     def action_choose(self) -> None:
         if (row := self.row) is not None and not row.header:
@@ -144,28 +136,16 @@ class NavigatorPanel(RowCursor, ScrollView, can_focus=True):
         self._set_cursor(next((i for i, r in enumerate(self.rows) if r.view == target), self.cursor))
 
     async def _on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None:
+        if (hit := self._clicked_row(event)) is None:
             return
-        row = round(self.scroll_y) + offset.y
-        if 0 <= row < len(self.rows):
-            self._set_cursor(row)
-            kind, date, _ = parse_view(self.rows[row].view)
-            if kind == "day" and date is not None and offset.x <= 1:  # the ▸/▾ marker
-                self.action_expand(date not in self.expanded)
-                return
-            self.action_choose()
-
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
+        row, x = hit
+        kind, date, _ = parse_view(self.rows[row].view)
+        if kind == "day" and date is not None and x <= 1:  # the ▸/▾ marker
+            self.action_expand(date not in self.expanded)
+            return
+        self.action_choose()
 
     # -- rendering --------------------------------------------------------------------------
-
-    def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
 
     def render_line(self, y: int) -> Strip:
         position = round(self.scroll_y) + y
